@@ -1,0 +1,58 @@
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s bench``.
+
+``tests`` runs twice: against the newest releases we support and against the oldest
+(Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
+pins Sphinx 8 and the extension must work there too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+OLDEST = ["sphinx==8.1.*", "myst-parser==4.0.*", "sphinxcontrib-mermaid==1.0.*"]
+NEWEST = ["sphinx", "myst-parser", "sphinxcontrib-mermaid"]
+
+
+@nox.session(python="3.11")
+@nox.parametrize("deps", [nox.param(NEWEST, id="newest"), nox.param(OLDEST, id="oldest")])
+def tests(session: nox.Session, deps: list[str]) -> None:
+    """Run the test suite; browser tests run in the newest session when Chromium exists."""
+    session.install("-e", ".[test,browser]", *deps)
+    args = list(session.posargs)
+    if deps is OLDEST or not shutil.which("chromium"):
+        args += ["-m", "not browser"]
+    session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff (style, imports, bugbear) and mypy --strict on the package."""
+    session.install("-e", ".[lint,test]")
+    session.run("ruff", "check", "sphinx_incidents", "tests", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "sphinx_incidents", "tests", "bench", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build our own site from scratch with -W, as CI and a fresh clone do."""
+    session.install("-e", ".[docs]")
+    out = os.path.join("docs", "_build", "html")
+    shutil.rmtree(os.path.join("docs", "_build"), ignore_errors=True)
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", out, *session.posargs
+    )
+    session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks (see docs/benchmarks.md); pass -- --sizes 1000 5000 to choose N."""
+    session.install("-e", ".[docs]", "sphinx-needs")
+    session.run("python", "bench/check_throughput.py", *session.posargs)

@@ -1,0 +1,1 @@
+"""The ``sphinx-incidents`` command line (see :mod:`sphinx_incidents.cli.main`)."""

@@ -1,0 +1,144 @@
+"""Checking a set of record files: the one entry point the CLI and the extension share.
+
+One unreadable file never stops the others being checked; every problem becomes a
+:class:`~sphinx_incidents.core.diagnostics.Diagnostic`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sphinx_incidents.core.diagnostics import Diagnostic, has_errors
+from sphinx_incidents.core.fieldtypes import Context
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.records import load_incident, load_roster
+from sphinx_incidents.core.rules import RuleEnv, run_rules
+
+RECORD_SUFFIXES = (".yaml", ".yml")
+ROSTER_NAME = "_roster.yaml"
+
+
+@dataclass
+class CheckResult:
+    incidents: list[Incident] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    roster: Roster | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def by_id(self) -> dict[str, Incident]:
+        return {incident.id: incident for incident in self.incidents}
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path relative to ``base`` (default: the working directory) when it lies below it."""
+    if not path.is_absolute():
+        return str(path)
+    base = base or Path.cwd()
+    try:
+        relative = os.path.relpath(path, base)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def is_record_file(path: Path) -> bool:
+    return path.suffix in RECORD_SUFFIXES and not path.name.startswith(("_", "."))
+
+
+def find_record_files(paths: Iterable[Path]) -> list[Path]:
+    """Record files among files and folders (folders: their direct ``*.yaml``/``*.yml``)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.iterdir()) if p.is_file() and is_record_file(p))
+        else:
+            found.append(path)
+    return found
+
+
+def default_roster_path(paths: Iterable[Path]) -> Path | None:
+    for path in paths:
+        folder = path if path.is_dir() else path.parent
+        candidate = folder / ROSTER_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def check_paths(
+    paths: Iterable[Path],
+    policy: Policy,
+    now: datetime,
+    roster_path: Path | None = None,
+    base: Path | None = None,
+    find_roster: bool = True,
+) -> CheckResult:
+    """Load and validate every record under ``paths`` (files or folders)."""
+    paths = list(paths)
+    result = CheckResult()
+    if roster_path is None and find_roster:
+        roster_path = default_roster_path(paths)
+    if roster_path is not None:
+        roster, ctx = load_roster(roster_path, display_path(roster_path, base))
+        result.roster = roster
+        result.diagnostics.extend(ctx.diagnostics)
+    files = find_record_files(paths)
+    result.files = files
+    seen: dict[str, str] = {}
+    for path in files:
+        shown = display_path(path, base)
+        incident_id = path.stem
+        ctx = Context(shown, policy)
+        id_ok = _check_id(incident_id, path, policy, ctx)
+        if incident_id in seen:
+            ctx.report(
+                (1, 1),
+                "INC011",
+                f"incident id '{incident_id}' is also used by {seen[incident_id]}",
+                "keep one file per incident (.yaml or .yml, not both)",
+            )
+            id_ok = False
+        seen.setdefault(incident_id, shown)
+        incident = load_incident(path, shown, incident_id, policy, result.roster, ctx)
+        if incident is not None:
+            run_rules(incident, RuleEnv(policy, result.roster, now, ctx))
+            if id_ok:
+                result.incidents.append(incident)
+        result.diagnostics.extend(ctx.diagnostics)
+    result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return result
+
+
+def _check_id(incident_id: str, path: Path, policy: Policy, ctx: Context) -> bool:
+    if path.suffix not in RECORD_SUFFIXES:
+        ctx.report((1, 1), "INC010", f"'{path.name}' is not a .yaml or .yml file")
+        return False
+    if not policy.id_regex.match(incident_id):
+        ctx.report(
+            (1, 1),
+            "INC010",
+            f"file name '{incident_id}' is not a valid incident id",
+            "name it YYYY-MM-DD-slug.yaml, lowercase, e.g. 2024-03-01-api-search-timeouts.yaml",
+        )
+        return False
+    try:
+        date.fromisoformat(incident_id[:10])
+    except ValueError:
+        if incident_id[:4].isdigit():
+            ctx.report(
+                (1, 1),
+                "INC010",
+                f"'{incident_id[:10]}' in the file name is not a real date",
+                "the id starts with the day the incident was detected",
+            )
+            return False
+    return True

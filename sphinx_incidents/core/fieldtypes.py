@@ -1,0 +1,534 @@
+"""Field types: one definition used both to read YAML nodes and to write the JSON Schema.
+
+Each type converts a :mod:`~sphinx_incidents.core.yamlnodes` node into a Python value or
+reports a diagnostic, and describes itself as JSON Schema.  Because the loader and
+``sphinx-incidents schema`` share these objects, the two cannot drift apart.
+
+Plain (unquoted) scalars are where YAML 1.1 surprises live: ``no`` is a boolean, ``12:30`` is
+the number 750, ``2024-03-01`` is a date.  Text fields refuse such plain scalars with a hint
+to quote them, rather than silently converting them the way ``yaml.safe_load`` does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sphinx_incidents.core.diagnostics import Diagnostic, Level
+from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
+
+if TYPE_CHECKING:
+    from sphinx_incidents.core.policy import Policy
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
+"""Returned by a conversion that failed; its diagnostic has been reported."""
+
+
+@dataclass
+class Context:
+    """Where diagnostics go while one file is read."""
+
+    path: str
+    policy: Policy | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def report(
+        self,
+        where: tuple[int, int],
+        code: str,
+        message: str,
+        hint: str | None = None,
+        level: Level = Level.ERROR,
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(self.path, where[0], where[1], code, level, message, hint)
+        )
+
+    def at(
+        self,
+        node: Node,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        level: Level = Level.ERROR,
+    ) -> None:
+        self.report((node.line, node.column), code, message, hint, level)
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    """A hint naming the closest choices, or listing them when few."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if len(choices) <= 8:
+        return "allowed: " + ", ".join(choices)
+    return None
+
+
+# --- what YAML 1.1 would make of a plain scalar ---------------------------------------------
+
+_BOOL_WORDS = frozenset(
+    [
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+    ]
+)
+_NULL_WORDS = frozenset(["", "~", "null", "Null", "NULL"])
+_INT_RE = re.compile(
+    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+)
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_YAML_TIMESTAMP_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9].*)?$")
+
+
+def yaml11_reading(node: ScalarNode) -> str | None:
+    """What a YAML 1.1 loader would turn this plain scalar into, if not text."""
+    if not node.plain:
+        return None
+    value = node.value
+    if value in _NULL_WORDS:
+        return "nothing (null)"
+    if value in _BOOL_WORDS:
+        return "a boolean"
+    if _INT_RE.match(value) or _FLOAT_RE.match(value):
+        return "a number"
+    if _YAML_TIMESTAMP_RE.match(value):
+        return "a date"
+    return None
+
+
+# --- the types --------------------------------------------------------------------------------
+
+
+class FieldType:
+    """Base class: ``convert`` reads a node, ``json_schema`` describes the accepted values."""
+
+    description = "a value"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _scalar(self, node: Node, ctx: Context) -> ScalarNode | None:
+        if isinstance(node, ScalarNode):
+            return node
+        ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
+        return None
+
+
+@dataclass
+class Text(FieldType):
+    """A string.  Plain scalars YAML 1.1 would read as something else are refused."""
+
+    min_length: int = 1
+    max_length: int | None = None
+    markdown: bool = False
+    description: str = "text"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        scalar = self._scalar(node, ctx)
+        if scalar is None:
+            return INVALID
+        reading = yaml11_reading(scalar)
+        if reading is not None:
+            if reading.startswith("nothing"):
+                ctx.at(
+                    scalar,
+                    "INC004",
+                    f"expected {self.description}, found nothing",
+                    "fill the value in or remove the key",
+                )
+            else:
+                ctx.at(
+                    scalar,
+                    "INC004",
+                    f"'{scalar.value}' is read by YAML as {reading}, not {self.description}",
+                    f'quote it: "{scalar.value}"',
+                )
+            return INVALID
+        value = scalar.value
+        if len(value.strip()) < self.min_length:
+            ctx.at(scalar, "INC004", f"expected {self.description}, found an empty string")
+            return INVALID
+        if self.max_length is not None and len(value) > self.max_length:
+            ctx.at(
+                scalar,
+                "INC004",
+                f"too long: {len(value)} characters (at most {self.max_length})",
+                "keep it to one line a reader understands",
+            )
+            return INVALID
+        return self.check(value, scalar, ctx)
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": self.min_length}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        return schema
+
+
+_HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})$")
+
+
+@dataclass
+class Handle(Text):
+    """A person's handle, as in the roster (letters, digits, ``_ . -``)."""
+
+    description: str = "a person handle"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if not _HANDLE_RE.match(value):
+            ctx.at(
+                node,
+                "INC004",
+                f"'{value}' is not a person handle",
+                "use the handle from the roster: letters, digits, '_', '.', '-'",
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "string", "pattern": _HANDLE_RE.pattern}
+
+
+@dataclass
+class Url(Text):
+    """An absolute http(s) URL; other schemes (``javascript:``) never reach a page."""
+
+    description: str = "an http(s) URL"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in value)
+        ):
+            ctx.at(
+                node,
+                "INC004",
+                f"'{value}' is not an http(s) URL",
+                "write the full address, starting with https://",
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
+
+
+@dataclass
+class Choice(Text):
+    """One key from a list the policy defines (statuses, services, ...): INC021 otherwise."""
+
+    source: str = ""
+    description: str = "a key"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if ctx.policy is None:
+            return value
+        allowed = ctx.policy.choices(self.source)
+        if value not in allowed:
+            noun = self.source.rstrip("s").replace("_", " ")
+            if self.source == "statuses":
+                noun = "status"
+            ctx.at(node, "INC021", f"unknown {noun} '{value}'", did_you_mean(value, allowed))
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        if policy is None:
+            return {"type": "string"}
+        return {"type": "string", "enum": list(policy.choices(self.source))}
+
+
+@dataclass
+class Integer(FieldType):
+    description: str = "a whole number"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        scalar = self._scalar(node, ctx)
+        if scalar is None:
+            return INVALID
+        value = scalar.value
+        if not scalar.plain:
+            hint = "remove the quotes" if re.fullmatch(r"[-+]?[0-9]+", value) else None
+            ctx.at(
+                scalar, "INC004", f"expected {self.description}, found the string '{value}'", hint
+            )
+            return INVALID
+        if not re.fullmatch(r"[-+]?[0-9]+", value):
+            reading = yaml11_reading(scalar) or "text"
+            ctx.at(scalar, "INC004", f"expected {self.description}, found {reading} '{value}'")
+            return INVALID
+        return self.check(int(value), scalar, ctx)
+
+    def check(self, value: int, node: ScalarNode, ctx: Context) -> Any:
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "integer"}
+
+
+@dataclass
+class SeverityLevel(Integer):
+    """A severity level of the policy (INC020 when the policy has no such level)."""
+
+    description: str = "a severity level"
+
+    def check(self, value: int, node: ScalarNode, ctx: Context) -> Any:
+        if ctx.policy is not None and value not in ctx.policy.severity_levels:
+            levels = ", ".join(str(level) for level in ctx.policy.severity_levels)
+            ctx.at(node, "INC020", f"severity {value} is not in the policy", f"allowed: {levels}")
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        if policy is None:
+            return {"type": "integer"}
+        return {"type": "integer", "enum": list(policy.severity_levels)}
+
+
+@dataclass
+class Boolean(FieldType):
+    description: str = "true or false"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        scalar = self._scalar(node, ctx)
+        if scalar is None:
+            return INVALID
+        if scalar.plain and scalar.value.lower() in ("true", "false"):
+            return scalar.value.lower() == "true"
+        hint = "write true or false"
+        if not scalar.plain:
+            hint = "remove the quotes: true or false"
+        ctx.at(scalar, "INC004", f"expected true or false, found '{scalar.value}'", hint)
+        return INVALID
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+_TIMESTAMP_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIMESTAMP_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?\s*(Z|z|[+-]\d{2}:?\d{2})$"
+)
+
+
+def parse_timestamp(value: str) -> datetime | str:
+    """An aware datetime, or the reason the text is not an ISO 8601 timestamp with offset."""
+    match = _TIMESTAMP_RE.match(value.strip())
+    if not match:
+        if _DATE_RE.match(value.strip()):
+            return "a date without a time"
+        return "not an ISO 8601 timestamp"
+    day, clock, offset = match.groups()
+    if offset is None:
+        return "a timestamp without a UTC offset"
+    if offset in ("Z", "z"):
+        offset = "+00:00"
+    elif ":" not in offset:
+        offset = offset[:3] + ":" + offset[3:]
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}{offset}")
+    except ValueError as exc:
+        return f"not a valid timestamp ({exc})"
+
+
+@dataclass
+class Timestamp(FieldType):
+    """ISO 8601 with an explicit offset; a missing offset is an error, never guessed."""
+
+    description: str = "a timestamp with a UTC offset"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        scalar = self._scalar(node, ctx)
+        if scalar is None:
+            return INVALID
+        result = parse_timestamp(scalar.value)
+        if isinstance(result, str):
+            ctx.at(
+                scalar,
+                "INC004",
+                f"'{scalar.value}' is {result}",
+                "write e.g. 2024-03-01T09:12:00Z or 2024-03-01T11:12:00+02:00",
+            )
+            return INVALID
+        return result
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "string", "pattern": TIMESTAMP_PATTERN}
+
+
+@dataclass
+class Date(FieldType):
+    description: str = "a date (YYYY-MM-DD)"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        scalar = self._scalar(node, ctx)
+        if scalar is None:
+            return INVALID
+        value = scalar.value.strip()
+        if _DATE_RE.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
+        return INVALID
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+@dataclass
+class ListOf(FieldType):
+    item: FieldType = field(default_factory=Text)
+    min_items: int = 0
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "a list"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if not isinstance(node, SequenceNode):
+            ctx.at(
+                node,
+                "INC004",
+                f"expected a list, found {node_kind(node)}",
+                "write one item per line, each starting with '- '",
+            )
+            return INVALID
+        if len(node.items) < self.min_items:
+            ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
+            return INVALID
+        values = [self.item.convert(item, ctx) for item in node.items]
+        return [value for value in values if value is not INVALID]
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        return schema
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = False
+    description: str = ""
+
+
+@dataclass
+class Fields:
+    """A converted mapping: values by field name, with the nodes that held them."""
+
+    node: MappingNode
+    values: dict[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def pos(self, name: str) -> tuple[int, int]:
+        """Line and column of a field's value, or of the mapping when it is absent."""
+        pair = self.node.pairs.get(name)
+        node: Node = pair[1] if pair else self.node
+        return node.line, node.column
+
+    def key_pos(self, name: str) -> tuple[int, int]:
+        pair = self.node.pairs.get(name)
+        node: Node = pair[0] if pair else self.node
+        return node.line, node.column
+
+
+@dataclass
+class Record(FieldType):
+    """A mapping with known fields: INC002 for unknown keys, INC003 for missing ones."""
+
+    name: str = "record"
+    fields: tuple[Field, ...] = ()
+    build: Callable[[Fields, Context], Any] | None = None
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"a mapping ({self.name})"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if not isinstance(node, MappingNode):
+            ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
+            return INVALID
+        known = {f.name: f for f in self.fields}
+        values: dict[str, Any] = {}
+        for key, (key_node, value_node) in node.pairs.items():
+            spec = known.get(key)
+            if spec is None:
+                ctx.at(
+                    key_node,
+                    "INC002",
+                    f"unknown field '{key}' in {self.name}",
+                    did_you_mean(key, list(known)),
+                )
+                continue
+            value = spec.type.convert(value_node, ctx)
+            if value is not INVALID:
+                values[key] = value
+        for spec in self.fields:
+            if spec.required and spec.name not in node.pairs:
+                ctx.at(node, "INC003", f"required field '{spec.name}' is missing in {self.name}")
+        fields = Fields(node, values)
+        return self.build(fields, ctx) if self.build else fields
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [f.name for f in self.fields if f.required],
+            "properties": {
+                f.name: {"description": f.description, **f.type.json_schema(policy)}
+                for f in self.fields
+            },
+        }

@@ -1,0 +1,261 @@
+"""Typed incident records and the facts derived from them.
+
+Objects keep the :class:`~sphinx_incidents.core.fieldtypes.Fields` they were read from
+(``source``) so that rules can point at the exact line and column of any field.  Derived
+facts (status history, current status, recurrences, durations) are computed here once and
+used by the validator, the analytics, the CLI and the Sphinx pages alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sphinx_incidents.core.fieldtypes import Fields
+    from sphinx_incidents.core.policy import Policy
+
+
+@dataclass
+class Person:
+    handle: str
+    name: str
+
+
+@dataclass
+class RotationWeek:
+    week: date
+    runner: str
+
+
+@dataclass
+class Roster:
+    path: str
+    people: list[Person] = field(default_factory=list)
+    rotation: list[RotationWeek] = field(default_factory=list)
+
+    @cached_property
+    def handles(self) -> dict[str, Person]:
+        return {p.handle: p for p in self.people}
+
+    @cached_property
+    def _runners(self) -> dict[date, str]:
+        return {w.week: w.runner for w in self.rotation}
+
+    def runner_for(self, moment: datetime | date) -> str | None:
+        """The rotation runner of the week (Monday to Sunday, UTC) containing ``moment``."""
+        day = _utc_date(moment)
+        return self._runners.get(day - timedelta(days=day.weekday()))
+
+    def display_name(self, handle: str) -> str:
+        person = self.handles.get(handle)
+        return person.name if person else handle
+
+
+def _utc_date(moment: datetime | date) -> date:
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).date()
+    return moment
+
+
+@dataclass
+class Link:
+    title: str
+    url: str
+
+
+@dataclass
+class FollowUp:
+    title: str
+    url: str
+    purpose: str
+    priority: str | None
+    done: bool
+    source: Fields | None = None
+
+
+@dataclass
+class Retrospective:
+    date: date
+    host: str
+    root_cause: str | None = None
+    five_whys: list[str] = field(default_factory=list)
+    improvements: list[str] = field(default_factory=list)
+    notes_url: str | None = None
+    source: Fields | None = None
+
+
+@dataclass
+class TimelineEvent:
+    at: datetime
+    status: str | None = None
+    severity: int | None = None
+    lead: str | None = None
+    note: str | None = None
+    by: str | None = None
+    source: Fields | None = None
+
+
+@dataclass
+class StatusChange:
+    at: datetime
+    before: str | None
+    after: str
+    recurrence: bool
+
+
+@dataclass
+class Incident:
+    """One incident record, with what the policy lets us derive from its timeline."""
+
+    id: str
+    path: str
+    title: str
+    severity: int
+    category: str
+    services: list[str]
+    detected: datetime
+    detected_via: str
+    recorded_by: str
+    lead: str | None
+    lead_from_rotation: bool
+    summary: str
+    impact: str | None
+    timeline: list[TimelineEvent]
+    follow_ups: list[FollowUp]
+    retrospective: Retrospective | None
+    links: list[Link]
+    policy: Policy
+    source: Fields | None = None
+    complete_timeline: bool = True  # False when an event could not be read in full
+
+    # --- status ---------------------------------------------------------------------------
+
+    @cached_property
+    def status_changes(self) -> list[StatusChange]:
+        """Every event that set a status, with what it moved from (repeats included)."""
+        changes: list[StatusChange] = []
+        current: str | None = None
+        for event in self.timeline:
+            if event.status is None:
+                continue
+            recurrence = current is not None and self.policy.is_recurrence(current, event.status)
+            changes.append(StatusChange(event.at, current, event.status, recurrence))
+            current = event.status
+        return changes
+
+    @property
+    def current_status(self) -> str | None:
+        return self.status_changes[-1].after if self.status_changes else None
+
+    @property
+    def is_open(self) -> bool:
+        return not self.policy.is_closed(self.current_status)
+
+    @property
+    def recurrences(self) -> int:
+        return sum(1 for change in self.status_changes if change.recurrence)
+
+    @cached_property
+    def stabilized_at(self) -> datetime | None:
+        """First time the incident reached the policy's "stabilized" milestone."""
+        for change in self.status_changes:
+            if change.after == self.policy.stabilized_status:
+                return change.at
+        return None
+
+    @cached_property
+    def resolved_at(self) -> datetime | None:
+        """Last time it reached "resolved", only while it is still closed."""
+        if self.is_open:
+            return None
+        for change in reversed(self.status_changes):
+            if change.after == self.policy.resolved_status:
+                return change.at
+        return None
+
+    @property
+    def time_to_stabilize(self) -> timedelta | None:
+        return self.stabilized_at - self.detected if self.stabilized_at else None
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        return self.resolved_at - self.detected if self.resolved_at else None
+
+    @property
+    def last_event_at(self) -> datetime:
+        return self.timeline[-1].at if self.timeline else self.detected
+
+    # --- severity and lead ----------------------------------------------------------------
+
+    @property
+    def current_severity(self) -> int:
+        level = self.severity
+        for event in self.timeline:
+            if event.severity is not None:
+                level = event.severity
+        return level
+
+    @property
+    def severities(self) -> list[int]:
+        """Every severity the incident had, in order (reclassifications included)."""
+        levels = [self.severity]
+        levels += [e.severity for e in self.timeline if e.severity is not None]
+        return levels
+
+    @property
+    def worst_severity(self) -> int:
+        """The most severe level it ever had (the lowest number)."""
+        return min(self.severities)
+
+    @cached_property
+    def lead_changes(self) -> list[tuple[datetime, str]]:
+        """(since, lead) pairs: the initial lead from ``detected`` on, then each handover."""
+        changes: list[tuple[datetime, str]] = []
+        if self.lead:
+            changes.append((self.detected, self.lead))
+        for event in self.timeline:
+            if event.lead is not None and (not changes or changes[-1][1] != event.lead):
+                changes.append((event.at, event.lead))
+        return changes
+
+    @property
+    def current_lead(self) -> str | None:
+        return self.lead_changes[-1][1] if self.lead_changes else None
+
+    @property
+    def leads(self) -> list[str]:
+        """Everyone who led the incident, in order, without repeats."""
+        seen: list[str] = []
+        for _, handle in self.lead_changes:
+            if handle not in seen:
+                seen.append(handle)
+        return seen
+
+    def lead_at(self, moment: datetime) -> str | None:
+        lead = None
+        for since, handle in self.lead_changes:
+            if since <= moment:
+                lead = handle
+        return lead
+
+    @property
+    def resolving_lead(self) -> str | None:
+        """The lead when the incident was (last) resolved: the one who hosts the review."""
+        return self.lead_at(self.resolved_at) if self.resolved_at else None
+
+    def time_in_status(self, now: datetime) -> list[tuple[str, datetime, datetime]]:
+        """Spans (status, start, end); an open incident's last span ends at ``now``."""
+        spans = []
+        changes = self.status_changes
+        for index, change in enumerate(changes):
+            if index + 1 < len(changes):
+                end = changes[index + 1].at
+            elif self.is_open:
+                end = max(now, change.at)
+            else:
+                end = change.at
+            spans.append((change.after, change.at, end))
+        return spans

@@ -1,0 +1,313 @@
+"""Reading record and roster files into typed objects.
+
+The field tables below are *the* definition of the record format: the loader converts with
+them and :mod:`sphinx_incidents.core.schema` turns them into the JSON Schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sphinx_incidents.core.fieldtypes import (
+    INVALID,
+    Boolean,
+    Choice,
+    Context,
+    Date,
+    Field,
+    Fields,
+    Handle,
+    ListOf,
+    Record,
+    SeverityLevel,
+    Text,
+    Timestamp,
+    Url,
+    did_you_mean,
+)
+from sphinx_incidents.core.model import (
+    FollowUp,
+    Incident,
+    Link,
+    Person,
+    Retrospective,
+    Roster,
+    RotationWeek,
+    TimelineEvent,
+)
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.yamlnodes import MappingNode, SequenceNode, load_nodes
+
+EVENT = Record(
+    "timeline event",
+    (
+        Field("at", Timestamp(), True, "When it happened (ISO 8601 with a UTC offset)."),
+        Field("status", Choice(source="statuses"), False, "The incident moved to this status."),
+        Field(
+            "severity", SeverityLevel(), False, "The incident was reclassified to this severity."
+        ),
+        Field("lead", Handle(), False, "The lead was handed over to this person."),
+        Field(
+            "note",
+            Text(markdown=True),
+            False,
+            "What happened; required when the event sets no status, severity or lead.",
+        ),
+        Field("by", Handle(), False, "Who did it."),
+    ),
+)
+
+FOLLOW_UP = Record(
+    "follow-up",
+    (
+        Field("title", Text(), True, "What the ticket is about."),
+        Field("url", Url(), True, "The ticket (http or https)."),
+        Field(
+            "purpose",
+            Choice(source="follow_up_purposes"),
+            True,
+            "stabilization, prevention, investigation or process.",
+        ),
+        Field("priority", Choice(source="priorities"), False, "The ticket's priority label."),
+        Field("done", Boolean(), False, "Whether the ticket is closed (default false)."),
+    ),
+)
+
+RETROSPECTIVE = Record(
+    "retrospective",
+    (
+        Field("date", Date(), True, "When it was held (YYYY-MM-DD)."),
+        Field("host", Handle(), True, "Who hosted it: the lead when the incident was resolved."),
+        Field("root_cause", Text(markdown=True), False, "The root cause, or that it is unknown."),
+        Field("five_whys", ListOf(Text()), False, "The 5-whys chain."),
+        Field("improvements", ListOf(Text()), False, "Process improvements identified."),
+        Field("notes_url", Url(), False, "The retrospective's notes."),
+    ),
+)
+
+LINK = Record(
+    "link",
+    (
+        Field("title", Text(), True, "What the link is."),
+        Field("url", Url(), True, "Where it goes (http or https)."),
+    ),
+)
+
+INCIDENT_FIELDS: tuple[Field, ...] = (
+    Field("title", Text(max_length=120), True, "One line a reader understands (1-120 characters)."),
+    Field("severity", SeverityLevel(), True, "Severity when recorded."),
+    Field("category", Choice(source="categories"), False, "Default technical."),
+    Field(
+        "services",
+        ListOf(Choice(source="services")),
+        False,
+        "Affected services; required for technical incidents.",
+    ),
+    Field("detected", Timestamp(), True, "When the incident began or was noticed."),
+    Field("detected_via", Choice(source="detection_channels"), True, "How it was detected."),
+    Field("recorded_by", Handle(), True, "Who recorded it."),
+    Field(
+        "lead",
+        Handle(),
+        False,
+        "Lead at the time of recording; may be omitted when the rotation names a runner.",
+    ),
+    Field("summary", Text(markdown=True), True, "What happened, for users (Markdown)."),
+    Field("impact", Text(markdown=True), False, "Who was affected and how (Markdown)."),
+    Field("timeline", ListOf(EVENT, 1), True, "Events, oldest first; the first sets a status."),
+    Field(
+        "follow_ups",
+        ListOf(FOLLOW_UP),
+        False,
+        "Tickets filed in the Stabilize, Resolve, Review steps.",
+    ),
+    Field("retrospective", RETROSPECTIVE, False, "The Review step."),
+    Field("links", ListOf(LINK), False, "Discussion thread, chat thread, dashboards."),
+)
+INCIDENT = Record("incident", INCIDENT_FIELDS)
+
+PERSON = Record(
+    "person",
+    (
+        Field("handle", Handle(), True, "The handle used in records."),
+        Field("name", Text(), False, "Display name."),
+    ),
+)
+ROTATION_WEEK = Record(
+    "rotation week",
+    (
+        Field("week", Date(), True, "The Monday the week starts on."),
+        Field("runner", Handle(), True, "Who runs support that week."),
+    ),
+)
+ROSTER = Record(
+    "roster",
+    (
+        Field("people", ListOf(PERSON), True, "Everyone who may record or lead."),
+        Field("rotation", ListOf(ROTATION_WEEK), False, "The weekly support rotation."),
+    ),
+)
+
+
+def read_bytes(path: Path, ctx: Context) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        ctx.report((1, 1), "INC001", f"cannot read file: {exc.strerror or exc}")
+        return None
+
+
+def load_roster(path: Path, shown: str) -> tuple[Roster | None, Context]:
+    """Read ``_roster.yaml``; a roster with errors is still used for what it does say."""
+    ctx = Context(shown)
+    data = read_bytes(path, ctx)
+    if data is None:
+        return None, ctx
+    root, diagnostics = load_nodes(data, shown)
+    ctx.diagnostics.extend(diagnostics)
+    if root is None:
+        return None, ctx
+    fields = ROSTER.convert(root, ctx)
+    if fields is INVALID:
+        return None, ctx
+    roster = Roster(shown)
+    known: set[str] = set()
+    for person in fields.get("people", []):
+        handle = person.get("handle")
+        if handle is None:
+            continue
+        if handle in known:
+            ctx.report(person.pos("handle"), "INC004", f"handle '{handle}' is listed twice")
+            continue
+        known.add(handle)
+        roster.people.append(Person(handle, person.get("name") or handle))
+    for week in fields.get("rotation", []):
+        day, runner = week.get("week"), week.get("runner")
+        if day is None or runner is None:
+            continue
+        if day.weekday() != 0:
+            ctx.report(
+                week.pos("week"),
+                "INC004",
+                f"week {day} is not a Monday",
+                f"a week starts on its Monday: {day.fromordinal(day.toordinal() - day.weekday())}",
+            )
+            continue
+        if runner not in known:
+            ctx.report(
+                week.pos("runner"),
+                "INC031",
+                f"runner '{runner}' is not in the roster's people",
+                did_you_mean(runner, sorted(known)),
+            )
+        roster.rotation.append(RotationWeek(day, runner))
+    return roster, ctx
+
+
+def build_incident(
+    incident_id: str,
+    shown: str,
+    fields: Fields,
+    policy: Policy,
+    roster: Roster | None,
+    complete_timeline: bool,
+) -> Incident | None:
+    """Typed incident from converted fields; None when the essentials are unusable."""
+    values: dict[str, Any] = fields.values
+    if "severity" not in values or "detected" not in values or not values.get("timeline"):
+        return None
+    lead = values.get("lead")
+    from_rotation = False
+    if lead is None and roster is not None:
+        lead = roster.runner_for(values["detected"])
+        from_rotation = lead is not None
+    events = [
+        TimelineEvent(
+            e.get("at"),
+            e.get("status"),
+            e.get("severity"),
+            e.get("lead"),
+            e.get("note"),
+            e.get("by"),
+            e,
+        )
+        for e in values["timeline"]
+    ]
+    follow_ups = [
+        FollowUp(
+            f.get("title"),
+            f.get("url"),
+            f.get("purpose"),
+            f.get("priority"),
+            bool(f.get("done", False)),
+            f,
+        )
+        for f in values.get("follow_ups", [])
+        if f.get("purpose") is not None
+    ]
+    retro_fields = values.get("retrospective")
+    retrospective = None
+    if retro_fields is not None and retro_fields.get("date") and retro_fields.get("host"):
+        retrospective = Retrospective(
+            retro_fields.get("date"),
+            retro_fields.get("host"),
+            retro_fields.get("root_cause"),
+            retro_fields.get("five_whys", []),
+            retro_fields.get("improvements", []),
+            retro_fields.get("notes_url"),
+            retro_fields,
+        )
+    links = [
+        Link(link.get("title"), link.get("url"))
+        for link in values.get("links", [])
+        if link.get("url")
+    ]
+    incident = Incident(
+        id=incident_id,
+        path=shown,
+        title=values.get("title", incident_id),
+        severity=values["severity"],
+        category=values.get("category", "technical"),
+        services=values.get("services", []),
+        detected=values["detected"],
+        detected_via=values.get("detected_via", "other"),
+        recorded_by=values.get("recorded_by", ""),
+        lead=lead,
+        lead_from_rotation=from_rotation,
+        summary=values.get("summary", ""),
+        impact=values.get("impact"),
+        timeline=events,
+        follow_ups=follow_ups,
+        retrospective=retrospective,
+        links=links,
+        policy=policy,
+        source=fields,
+    )
+    incident.complete_timeline = complete_timeline
+    return incident
+
+
+def load_incident(
+    path: Path, shown: str, incident_id: str, policy: Policy, roster: Roster | None, ctx: Context
+) -> Incident | None:
+    """Read one record file; structural problems go to ``ctx``, never raise."""
+    data = read_bytes(path, ctx)
+    if data is None:
+        return None
+    root, diagnostics = load_nodes(data, shown)
+    ctx.diagnostics.extend(diagnostics)
+    if root is None:
+        return None
+    fields = INCIDENT.convert(root, ctx)
+    if fields is INVALID:
+        return None
+    timeline_node = root.value("timeline") if isinstance(root, MappingNode) else None
+    timeline: list[Fields] = fields.get("timeline") or []
+    # Order and transition rules only make sense when every event was read in full.
+    complete = (
+        isinstance(timeline_node, SequenceNode)
+        and len(timeline) == len(timeline_node.items)
+        and all(set(event.node.pairs) <= set(event.values) for event in timeline)
+    )
+    return build_incident(incident_id, shown, fields, policy, roster, complete)

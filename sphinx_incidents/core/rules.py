@@ -1,0 +1,321 @@
+"""Policy rules on a loaded incident (INC022 and up).
+
+Structural problems (INC001-INC005, INC020, INC021) are found while reading; the rules here
+look at what the record *means*: its status path, its people, its follow-ups.  Each rule is a
+small function registered with :func:`rule`; adding one is adding a function (see
+docs/contributing.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sphinx_incidents.core.codes import level_of
+from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.policy import Policy
+
+
+@dataclass
+class RuleEnv:
+    policy: Policy
+    roster: Roster | None
+    now: datetime
+    ctx: Context
+
+    def report(
+        self, where: tuple[int, int], code: str, message: str, hint: str | None = None
+    ) -> None:
+        self.ctx.report(where, code, message, hint, level_of(code))
+
+
+Rule = Callable[[Incident, RuleEnv], None]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    RULES.append(function)
+    return function
+
+
+def run_rules(incident: Incident, env: RuleEnv) -> None:
+    for function in RULES:
+        function(incident, env)
+
+
+def _pos(fields: Fields | None, name: str) -> tuple[int, int]:
+    return fields.pos(name) if fields is not None else (1, 1)
+
+
+def _allowed_next(policy: Policy, status: str) -> str:
+    following = policy.next_statuses(status)
+    return (
+        ("allowed after " + status + ": " + ", ".join(following))
+        if following
+        else (f"the policy allows no move out of {status}")
+    )
+
+
+@rule
+def first_status(incident: Incident, env: RuleEnv) -> None:
+    """INC022: the first event sets an allowed first status."""
+    if not incident.complete_timeline:
+        return
+    first = incident.timeline[0]
+    allowed = ", ".join(env.policy.first_statuses)
+    if first.status is None:
+        env.report(
+            _pos(first.source, "status"),
+            "INC022",
+            "the first timeline event has no status",
+            f"start with status: {env.policy.first_statuses[0]} (allowed first: {allowed})",
+        )
+    elif first.status not in env.policy.first_statuses:
+        env.report(
+            _pos(first.source, "status"),
+            "INC022",
+            f"an incident cannot start as '{first.status}'",
+            f"allowed first: {allowed}",
+        )
+
+
+@rule
+def transitions(incident: Incident, env: RuleEnv) -> None:
+    """INC023: every status change follows an edge of the policy graph."""
+    if not incident.complete_timeline:
+        return
+    current: str | None = None
+    for event in incident.timeline:
+        if event.status is None:
+            continue
+        if current is not None and not env.policy.allows(current, event.status):
+            env.report(
+                _pos(event.source, "status"),
+                "INC023",
+                f"transition {current} -> {event.status} is not in the policy graph",
+                _allowed_next(env.policy, current),
+            )
+        current = event.status
+
+
+@rule
+def chronology(incident: Incident, env: RuleEnv) -> None:
+    """INC024: events in order, none before ``detected``."""
+    if not incident.complete_timeline:
+        return
+    previous = None
+    for event in incident.timeline:
+        if event.at < incident.detected:
+            env.report(
+                _pos(event.source, "at"),
+                "INC024",
+                f"event at {event.at.isoformat()} is before detected "
+                f"({incident.detected.isoformat()})",
+                "fix the time, or move `detected` earlier",
+            )
+        elif previous is not None and event.at < previous:
+            env.report(
+                _pos(event.source, "at"),
+                "INC024",
+                f"event at {event.at.isoformat()} is earlier than the event before it "
+                f"({previous.isoformat()})",
+                "keep events oldest first",
+            )
+        previous = event.at if previous is None else max(previous, event.at)
+
+
+@rule
+def future(incident: Incident, env: RuleEnv) -> None:
+    """INC025: nothing is in the future (clock typos, wrong offsets)."""
+    if incident.detected > env.now:
+        env.report(
+            _pos(incident.source, "detected"),
+            "INC025",
+            f"detected {incident.detected.isoformat()} is in the future "
+            f"(now is {env.now.isoformat()})",
+            "check the date and the UTC offset",
+        )
+    for event in incident.timeline:
+        if event.at > env.now:
+            env.report(
+                _pos(event.source, "at"),
+                "INC025",
+                f"event at {event.at.isoformat()} is in the future (now is {env.now.isoformat()})",
+                "check the date and the UTC offset",
+            )
+
+
+@rule
+def has_lead(incident: Incident, env: RuleEnv) -> None:
+    """INC030: a lead is named, or the rotation names one."""
+    if incident.lead is not None:
+        return
+    day = incident.detected.date()
+    monday = day - timedelta(days=day.weekday())
+    if env.roster is None:
+        hint = "add `lead:`, or a roster with a rotation (incident_records/_roster.yaml)"
+    else:
+        hint = f"add `lead:`, or a rotation week {monday} in {env.roster.path}"
+    where = incident.source.key_pos("lead") if incident.source else (1, 1)
+    env.report(where, "INC030", f"no lead, and no rotation runner for the week of {monday}", hint)
+
+
+@rule
+def known_people(incident: Incident, env: RuleEnv) -> None:
+    """INC031: with a roster, every handle is in it."""
+    roster = env.roster
+    if roster is None:
+        return
+    known = sorted(roster.handles)
+
+    def check(handle: str | None, where: tuple[int, int], role: str) -> None:
+        if handle is not None and handle not in roster.handles:
+            env.report(
+                where,
+                "INC031",
+                f"{role} '{handle}' is not in the roster",
+                did_you_mean(handle, known),
+            )
+
+    check(incident.recorded_by, _pos(incident.source, "recorded_by"), "recorded_by")
+    if not incident.lead_from_rotation:
+        check(incident.lead, _pos(incident.source, "lead"), "lead")
+    for event in incident.timeline:
+        check(event.lead, _pos(event.source, "lead"), "lead")
+        check(event.by, _pos(event.source, "by"), "by")
+    if incident.retrospective is not None:
+        check(
+            incident.retrospective.host,
+            _pos(incident.retrospective.source, "host"),
+            "retrospective host",
+        )
+
+
+@rule
+def critical_stabilization(incident: Incident, env: RuleEnv) -> None:
+    """INC040: severe incidents' stabilization tickets are critical."""
+    settings = env.policy.rules
+    if incident.worst_severity not in settings.critical_followup_severities:
+        return
+    for follow_up in incident.follow_ups:
+        if follow_up.purpose == settings.stabilization_purpose and (
+            follow_up.priority != settings.critical_followup_priority
+        ):
+            shown = follow_up.priority or "no priority"
+            env.report(
+                _pos(follow_up.source, "priority"),
+                "INC040",
+                f"severity {incident.worst_severity} incident has a "
+                f"{settings.stabilization_purpose} follow-up with {shown}",
+                f"set priority: {settings.critical_followup_priority}",
+            )
+
+
+def _resolving_event_pos(incident: Incident) -> tuple[int, int]:
+    for event in reversed(incident.timeline):
+        if event.status == incident.policy.resolved_status:
+            return _pos(event.source, "status")
+    return _pos(incident.source, "timeline")
+
+
+@rule
+def prevention_identified(incident: Incident, env: RuleEnv) -> None:
+    """INC041: a resolved incident names at least one long-term fix or mitigation."""
+    if incident.is_open or incident.current_status is None:
+        return
+    purpose = env.policy.rules.prevention_purpose
+    if any(f.purpose == purpose for f in incident.follow_ups):
+        return
+    where = (
+        incident.source.key_pos("follow_ups")
+        if (incident.source and "follow_ups" in incident.source.node.pairs)
+        else _resolving_event_pos(incident)
+    )
+    env.report(
+        where,
+        "INC041",
+        f"resolved without any '{purpose}' follow-up",
+        f"file the long-term fix or mitigation and add it with purpose: {purpose}",
+    )
+
+
+@rule
+def retro_host(incident: Incident, env: RuleEnv) -> None:
+    """INC042: the lead at resolution hosts the retrospective."""
+    retro = incident.retrospective
+    lead = incident.resolving_lead
+    if retro is None or lead is None or retro.host == lead:
+        return
+    env.report(
+        _pos(retro.source, "host"),
+        "INC042",
+        f"retrospective hosted by '{retro.host}', but '{lead}' was the lead when the "
+        f"incident was resolved",
+        f"host: {lead}, or record the handover with a `lead:` event",
+    )
+
+
+@rule
+def retro_due(incident: Incident, env: RuleEnv) -> None:
+    """INC043 (warning): a retrospective is due some days after resolution."""
+    days = env.policy.rules.retro_due_days
+    if incident.resolved_at is None or incident.retrospective is not None:
+        return
+    if env.now - incident.resolved_at > timedelta(days=days):
+        env.report(
+            _resolving_event_pos(incident),
+            "INC043",
+            f"resolved {(env.now - incident.resolved_at).days} days ago and no retrospective "
+            f"(due within {days} days)",
+            "hold the Review step and add `retrospective:`",
+        )
+
+
+@rule
+def stale(incident: Incident, env: RuleEnv) -> None:
+    """INC044 (warning): an open incident gets an update at least every few days."""
+    days = env.policy.rules.stale_days
+    if not incident.is_open or not incident.timeline:
+        return
+    last = incident.timeline[-1]
+    if env.now - last.at > timedelta(days=days):
+        env.report(
+            _pos(last.source, "at"),
+            "INC044",
+            f"open, and the last event is {(env.now - last.at).days} days old (more than {days})",
+            f"log progress: sphinx-incidents log {incident.id} --note '...'",
+        )
+
+
+@rule
+def conditionally_required(incident: Incident, env: RuleEnv) -> None:
+    """INC003 for fields whose need depends on others: services, an event's note."""
+    source = incident.source
+    if source is not None and incident.category == "technical" and not incident.services:
+        if "services" not in source.node.pairs:
+            env.report(
+                source.pos("services"),
+                "INC003",
+                "required field 'services' is missing (technical incidents name them)",
+                "allowed: " + ", ".join(env.policy.choices("services")),
+            )
+        else:
+            env.report(
+                source.pos("services"),
+                "INC003",
+                "'services' is empty (technical incidents name them)",
+            )
+    for event in incident.timeline:
+        if event.source is None:
+            continue
+        keys = event.source.node.pairs
+        if not any(k in keys for k in ("status", "severity", "lead", "note")):
+            env.report(
+                event.source.pos("at"),
+                "INC003",
+                "required field 'note' is missing in timeline event (it sets no status, "
+                "severity or lead)",
+                "say what happened with note: ...",
+            )
