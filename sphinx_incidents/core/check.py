@@ -6,6 +6,7 @@ One unreadable file never stops the others being checked; every problem becomes 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from sphinx_incidents.core.diagnostics import Diagnostic, has_errors
 from sphinx_incidents.core.fieldtypes import Context
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.records import load_incident, load_roster
+from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
 from sphinx_incidents.core.rules import RuleEnv, run_rules
 
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -28,6 +29,7 @@ class CheckResult:
     incidents: list[Incident] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     roster: Roster | None = None
+    digests: dict[str, str] = field(default_factory=dict)  # id -> sha256 of the file's bytes
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -108,7 +110,14 @@ def check_paths(
             )
             id_ok = False
         seen.setdefault(incident_id, shown)
-        incident = load_incident(path, shown, incident_id, policy, result.roster, ctx)
+        data = read_bytes(path, ctx)
+        if data is not None:
+            result.digests[incident_id] = hashlib.sha256(data).hexdigest()
+        incident = (
+            load_incident(path, shown, incident_id, policy, result.roster, ctx, data)
+            if data is not None
+            else None
+        )
         if incident is not None:
             run_rules(incident, RuleEnv(policy, result.roster, now, ctx))
             if id_ok:

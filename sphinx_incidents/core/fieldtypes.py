@@ -257,6 +257,16 @@ class Url(Text):
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
 
 
+_CHOICE_NOUNS = {
+    "statuses": "status",
+    "services": "service",
+    "categories": "category",
+    "detection_channels": "detection channel",
+    "follow_up_purposes": "follow-up purpose",
+    "priorities": "priority",
+}
+
+
 @dataclass
 class Choice(Text):
     """One key from a list the policy defines (statuses, services, ...): INC021 otherwise."""
@@ -269,9 +279,7 @@ class Choice(Text):
             return value
         allowed = ctx.policy.choices(self.source)
         if value not in allowed:
-            noun = self.source.rstrip("s").replace("_", " ")
-            if self.source == "statuses":
-                noun = "status"
+            noun = _CHOICE_NOUNS.get(self.source, self.source)
             ctx.at(node, "INC021", f"unknown {noun} '{value}'", did_you_mean(value, allowed))
             return INVALID
         return value

@@ -233,7 +233,12 @@ def build_incident(
             e,
         )
         for e in values["timeline"]
+        # An event whose `at` is missing or unreadable (already reported) has no place in
+        # time: keep it out, so that rules and pages only ever compare real datetimes.
+        if e.get("at") is not None
     ]
+    if not events:
+        return None
     follow_ups = [
         FollowUp(
             f.get("title"),
@@ -289,10 +294,17 @@ def build_incident(
 
 
 def load_incident(
-    path: Path, shown: str, incident_id: str, policy: Policy, roster: Roster | None, ctx: Context
+    path: Path,
+    shown: str,
+    incident_id: str,
+    policy: Policy,
+    roster: Roster | None,
+    ctx: Context,
+    data: bytes | None = None,
 ) -> Incident | None:
-    """Read one record file; structural problems go to ``ctx``, never raise."""
-    data = read_bytes(path, ctx)
+    """Read one record file (or its already-read ``data``); problems go to ``ctx``, never raise."""
+    if data is None:
+        data = read_bytes(path, ctx)
     if data is None:
         return None
     root, diagnostics = load_nodes(data, shown)

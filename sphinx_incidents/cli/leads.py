@@ -1,0 +1,159 @@
+"""``sphinx-incidents leads``: who led incidents, who has not lately, and who should lead next.
+
+The numbers come from :func:`sphinx_incidents.core.analytics.lead_report`, the same function
+behind the ``incident-leads`` directive, so the terminal and the docs agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sphinx_incidents.cli.common import (
+    DEFAULT_DIR,
+    EXIT_OK,
+    UsageError,
+    add_policy_options,
+    now_from,
+    paint,
+    policy_from,
+)
+from sphinx_incidents.core.analytics import LeadReport, lead_report
+from sphinx_incidents.core.check import check_paths
+
+LEADS_EXAMPLE = """\
+examples:
+  sphinx-incidents leads                          # every record in incident_records/
+  sphinx-incidents leads --since 2025-01-01 docs/incident_records
+  sphinx-incidents leads --now 2026-11-20T12:00:00Z
+
+People who led least recently come first; people from the roster who never led are listed.
+An incident counts once for every person who led it (a handover counts for both).
+"""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; write YYYY-MM-DD, e.g. 2025-01-01"
+        ) from None
+
+
+def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "leads",
+        help="show the lead distribution and who should lead next",
+        description=(
+            "Show per person the incidents led (total and per severity), when they last led, "
+            "the retrospectives they hosted, and who should lead the next incident."
+        ),
+        epilog=LEADS_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_DIR,
+        metavar="DIR",
+        help=f"folder of incident records (default: {DEFAULT_DIR}/)",
+    )
+    add_policy_options(parser)
+    parser.add_argument(
+        "--since",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="only count incidents detected on or after DATE (YYYY-MM-DD, UTC)",
+    )
+    parser.set_defaults(run=run_leads)
+
+
+def run_leads(args: argparse.Namespace) -> int:
+    policy = policy_from(args)
+    now = now_from(args)
+    folder: Path = args.dir
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    if args.roster is not None and not args.roster.is_file():
+        raise UsageError(f"--roster {args.roster}: no such file")
+    result = check_paths([folder], policy, now, roster_path=args.roster)
+    if not result.ok:
+        print(
+            "note: some records have errors; run `sphinx-incidents check` "
+            "(records that could not be read are not counted)",
+            file=sys.stderr,
+        )
+    report = lead_report(result.incidents, result.roster, now, args.since, policy)
+    for line in render_report(report):
+        print(line)
+    return EXIT_OK
+
+
+def _align(rows: Sequence[Sequence[str]], right: set[int]) -> list[list[str]]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        for row in rows
+    ]
+
+
+def render_report(report: LeadReport) -> list[str]:
+    """The report as terminal lines: an aligned table, then the next lead and fairness."""
+    window = f" since {report.since.isoformat()}" if report.since else ""
+    lines = [f"{report.incident_count} incident(s){window}, as of {report.now:%Y-%m-%d %H:%M} UTC"]
+    header = [
+        "Person",
+        "Name",
+        "Total",
+        *(f"Sev {level}" for level in report.severity_levels),
+        "Last led",
+        "Days since",
+        "Retros hosted",
+    ]
+    table = [header]
+    for row in report.rows:
+        table.append(
+            [
+                row.handle,
+                row.name,
+                str(row.led_total),
+                *(str(row.led_by_severity.get(level, 0)) for level in report.severity_levels),
+                row.last_led.strftime("%Y-%m-%d") if row.last_led else "never",
+                str(row.days_since) if row.days_since is not None else "—",
+                str(row.retros_hosted),
+            ]
+        )
+    numeric = set(range(2, len(header))) - {len(header) - 3}
+    aligned = _align(table, numeric)
+    if not report.rows:
+        lines.append("Nobody has led an incident, and there is no roster.")
+    else:
+        lines.append(paint("  ".join(aligned[0]).rstrip(), "1"))
+        for cells, row in zip(aligned[1:], report.rows, strict=True):
+            text = "  ".join(cells).rstrip()
+            lines.append(paint(text, "33") if row.last_led is None else text)
+    lines.append("")
+    if report.next_lead is not None:
+        lines.append(f"Next lead: {paint(report.next_lead, '1;32')} ({report.next_reason})")
+    else:
+        lines.append(f"Next lead: none ({report.next_reason})")
+    if report.incident_count:
+        who = ", ".join(report.busiest)
+        top = max((row.led_total for row in report.rows), default=0)
+        even = 1 / len(report.rows)
+        lines.append(
+            f"Fairness: {who} led the most, {top} of {report.incident_count} incident(s) "
+            f"({report.fairness:.0%}; an even share would be {even:.0%})"
+        )
+    else:
+        lines.append("Fairness: no incidents in the window")
+    return lines

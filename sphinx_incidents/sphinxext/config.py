@@ -1,0 +1,54 @@
+"""Configuration values (names as in the interface contract) and their typed view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+# name, default, rebuild scope, accepted types.  "env": a change re-reads every document,
+# since any page may show incidents; the pages and data they feed are then never stale.
+CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
+    ("incidents_dir", "../incident_records", "env", (str,)),
+    ("incidents_policy", "openverse", "env", (str,)),
+    ("incidents_roster", None, "env", (str, type(None))),
+    ("incidents_pages", "incidents", "env", (str, type(None))),
+    ("incidents_now", None, "env", (str, type(None))),
+    ("incidents_json", True, "html", (bool,)),
+)
+
+
+def setup_config(app: Sphinx) -> None:
+    for name, default, rebuild, types in CONFIG_VALUES:
+        app.add_config_value(name, default, rebuild, types=types)
+
+
+@dataclass(frozen=True)
+class IncidentsConfig:
+    """The ``incidents_*`` values with paths resolved against conf.py's folder."""
+
+    records_dir: Path
+    policy: str
+    roster: Path | None
+    pages: str | None
+    now: str | None
+    json: bool
+
+    @classmethod
+    def from_sphinx(cls, config: Config, confdir: Path) -> IncidentsConfig:
+        records_dir = (confdir / config.incidents_dir).resolve()
+        roster = None
+        if config.incidents_roster:
+            roster = (confdir / config.incidents_roster).resolve()
+        pages = config.incidents_pages.strip("/") if config.incidents_pages else None
+        return cls(
+            records_dir,
+            config.incidents_policy,
+            roster,
+            pages or None,
+            config.incidents_now,
+            bool(config.incidents_json),
+        )

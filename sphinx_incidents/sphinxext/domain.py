@@ -1,0 +1,146 @@
+"""The ``incident`` domain: where incidents are documented, who depends on them, the role.
+
+Domain data (pickled with the environment, merged after parallel reads):
+
+- ``incidents``: id -> (docname, anchor, title) of the page that renders the incident;
+- ``deps``: docname -> ids the document shows (``*`` = all incidents, ``now`` = the clock),
+  so that :mod:`~sphinx_incidents.sphinxext.pages` can re-read exactly the pages a change
+  affects.  This is what keeps incremental builds from going stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Set
+from typing import Any
+
+from docutils import nodes
+from docutils.nodes import Element
+from sphinx.addnodes import pending_xref
+from sphinx.builders import Builder
+from sphinx.domains import Domain, ObjType
+from sphinx.environment import BuildEnvironment
+from sphinx.roles import XRefRole
+from sphinx.util.nodes import make_refnode
+
+ALL = "*"
+NOW = "now"
+
+
+class IncidentRole(XRefRole):
+    """``:incident:`ID``` (MyST: ``{incident}`ID```): a link titled with the incident title.
+
+    Registered both as a plain role (the contract's spelling) and in the domain; either way
+    the reference belongs to this domain.
+    """
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        self.refdomain, self.reftype = "incident", "incident"
+        self.classes = ["xref", "incident"]
+        if self.disabled:
+            return self.create_non_xref_node()
+        return self.create_xref_node()
+
+    def result_nodes(
+        self, document: nodes.document, env: BuildEnvironment, node: Element, is_ref: bool
+    ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        note_dependency(env, env.docname, [self.target])
+        return [node], []
+
+
+class IncidentDomain(Domain):
+    name = "incident"
+    label = "Incidents"
+    object_types = {"incident": ObjType("incident", "incident")}
+    roles = {"incident": IncidentRole(warn_dangling=True)}
+    initial_data = {"incidents": {}, "deps": {}}
+    dangling_warnings = {"incident": "unknown incident id %(target)r"}
+    data_version = 1
+
+    @property
+    def incidents(self) -> dict[str, tuple[str, str, str]]:
+        return self.data.setdefault("incidents", {})  # type: ignore[no-any-return]
+
+    @property
+    def deps(self) -> dict[str, set[str]]:
+        return self.data.setdefault("deps", {})  # type: ignore[no-any-return]
+
+    def note_incident(self, incident_id: str, docname: str, anchor: str, title: str) -> None:
+        self.incidents[incident_id] = (docname, anchor, title)
+
+    def clear_doc(self, docname: str) -> None:
+        for incident_id, (doc, _, _) in list(self.incidents.items()):
+            if doc == docname:
+                del self.incidents[incident_id]
+        self.deps.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for incident_id, entry in otherdata["incidents"].items():
+            if entry[0] in docnames:
+                self.incidents[incident_id] = entry
+        for docname, ids in otherdata["deps"].items():
+            if docname in docnames:
+                self.deps.setdefault(docname, set()).update(ids)
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: Element,
+    ) -> nodes.reference | None:
+        entry = self.incidents.get(target)
+        if entry is None:
+            return None
+        docname, anchor, title = entry
+        if node.get("refexplicit"):
+            inner: Element = contnode
+        else:
+            inner = nodes.inline(title, title, classes=["xref", "incident"])
+        return make_refnode(builder, fromdocname, docname, anchor, inner, title)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        ref = self.resolve_xref(env, fromdocname, builder, "incident", target, node, contnode)
+        return [("incident:incident", ref)] if ref is not None else []
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        for incident_id, (docname, anchor, title) in self.incidents.items():
+            yield incident_id, title, "incident", docname, anchor, 1
+
+
+def incident_xref(incident_id: str, text: str | None = None) -> pending_xref:
+    """A link to an incident page, resolved late so every builder gets a valid target."""
+    node = pending_xref(
+        "",
+        refdomain="incident",
+        reftype="incident",
+        reftarget=incident_id,
+        refexplicit=text is not None,
+        refwarn=True,
+    )
+    shown = text if text is not None else incident_id
+    node += nodes.inline(shown, shown, classes=["xref", "incident"])
+    return node
+
+
+def note_dependency(env: BuildEnvironment, docname: str, ids: Iterable[str]) -> None:
+    """Record that ``docname`` shows these incidents (``ALL``, ``NOW`` allowed)."""
+    domain = env.get_domain("incident")
+    assert isinstance(domain, IncidentDomain)
+    domain.deps.setdefault(docname, set()).update(ids)
+
+
+def incident_domain(env: BuildEnvironment) -> IncidentDomain:
+    domain = env.get_domain("incident")
+    assert isinstance(domain, IncidentDomain)
+    return domain

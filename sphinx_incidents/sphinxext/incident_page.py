@@ -1,0 +1,269 @@
+"""The ``incident`` directive: one full incident page.
+
+Header facts, summary, impact, the status graph with this incident's path, the timeline,
+follow-ups, retrospective and links.  Everything from the record goes through docutils
+text nodes or :mod:`~sphinx_incidents.sphinxext.markdown`, so it is escaped by every writer.
+The richer views (timeline Gantt, etc.) are separate directives that pages may add.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core import mermaid
+from sphinx_incidents.core.analytics import (
+    format_duration,
+    format_timestamp,
+    incident_path,
+    timeline_rows,
+)
+from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
+from sphinx_incidents.sphinxext.markdown import markdown_nodes, safe_url
+from sphinx_incidents.sphinxext.nodes import (
+    Cell,
+    badge,
+    diagram,
+    external_link,
+    field_list,
+    section,
+    table,
+)
+from sphinx_incidents.sphinxext.state import get_state
+
+logger = logging.getLogger(__name__)
+
+
+def severity_badge(policy: Policy, level: int) -> nodes.inline:
+    severity = policy.severity(level)
+    text = f"{level} · {severity.name}" if severity else str(level)
+    return badge(text, f"incident-sev-{level}")
+
+
+def status_badge(policy: Policy, status: str | None) -> nodes.Node:
+    if status is None:
+        return nodes.Text("—")
+    return badge(policy.status_label(status), f"incident-status-{status}")
+
+
+class IncidentDirective(SphinxDirective):
+    """``.. incident:: ID`` renders the whole page of one incident."""
+
+    required_arguments = 1
+    has_content = False
+    option_spec = {"no-graph": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        incident_id = self.arguments[0].strip()
+        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        incident = state.by_id.get(incident_id)
+        if incident is None:
+            logger.warning(
+                "unknown incident id %r",
+                incident_id,
+                location=self.get_location(),
+                type="incidents",
+                subtype="unknown",
+            )
+            return []
+        anchor = f"incident-{incident.id}"
+        incident_domain(self.env).note_incident(
+            incident.id, self.env.docname, anchor, incident.title
+        )
+        return [
+            render_incident(
+                incident,
+                state.policy,
+                state.now,
+                anchor,
+                self,
+                graph="no-graph" not in self.options,
+            )
+        ]
+
+
+def _name(directive: SphinxDirective, handle: str | None) -> str:
+    if not handle:
+        return "—"
+    roster = get_state(directive.env.app).result.roster
+    name = roster.display_name(handle) if roster else handle
+    return f"{name} (@{handle})" if name != handle else f"@{handle}"
+
+
+def render_incident(
+    incident: Incident,
+    policy: Policy,
+    now: object,
+    anchor: str,
+    directive: SphinxDirective,
+    graph: bool = True,
+) -> nodes.section:
+    page = nodes.section(ids=[anchor], classes=["incident-page"])
+    page += nodes.title(incident.title, incident.title)
+    lead_text = _name(directive, incident.current_lead)
+    if incident.lead_from_rotation and incident.current_lead == incident.lead:
+        lead_text += " (from the rotation)"
+    if len(incident.leads) > 1:
+        lead_text += " — led by " + ", ".join(_name(directive, h) for h in incident.leads)
+    severity_cell: Cell = severity_badge(policy, incident.current_severity)
+    if incident.current_severity != incident.severity:
+        container = nodes.inline()
+        container += severity_badge(policy, incident.current_severity)
+        container += nodes.Text(f" (recorded as {incident.severity})")
+        severity_cell = container
+    facts: list[tuple[str, Cell]] = [
+        ("ID", nodes.literal(incident.id, incident.id)),
+        ("Severity", severity_cell),
+        ("Status", status_badge(policy, incident.current_status)),
+        ("Lead", lead_text),
+        ("Category", incident.category),
+        ("Services", ", ".join(incident.services) or "—"),
+        ("Detected", f"{format_timestamp(incident.detected)} (via {incident.detected_via})"),
+        (
+            "Stabilized",
+            f"{format_timestamp(incident.stabilized_at)} "
+            f"(after {format_duration(incident.time_to_stabilize)})"
+            if incident.stabilized_at
+            else "not yet",
+        ),
+        (
+            "Resolved",
+            f"{format_timestamp(incident.resolved_at)} "
+            f"(after {format_duration(incident.time_to_resolve)})"
+            if incident.resolved_at
+            else "not yet",
+        ),
+        ("Recurrences", str(incident.recurrences)),
+        ("Recorded by", _name(directive, incident.recorded_by)),
+    ]
+    page += field_list(facts)
+    page += section(f"{anchor}-summary", "Summary", *markdown_nodes(incident.summary))
+    if incident.impact:
+        page += section(f"{anchor}-impact", "Impact", *markdown_nodes(incident.impact))
+    if graph:
+        path = incident_path(incident)
+        code = mermaid.status_graph(policy, highlight=path, current=incident.current_status)
+        fallback = table(
+            ["#", "From", "To"],
+            [
+                [str(n), policy.status_label(a), policy.status_label(b)]
+                for n, (a, b) in enumerate(path, start=1)
+            ],
+            caption="Status path",
+        )
+        page += section(
+            f"{anchor}-path",
+            "Status path",
+            diagram(code, fallback, f"Status path of {incident.id}"),
+        )
+    page += section(f"{anchor}-timeline", "Timeline", timeline_table(incident, policy, now))
+    if incident.follow_ups:
+        rows: list[list[Cell]] = []
+        for follow_up in incident.follow_ups:
+            link = (
+                external_link(follow_up.title, follow_up.url)
+                if safe_url(follow_up.url)
+                else nodes.Text(follow_up.title)
+            )
+            rows.append(
+                [
+                    link,
+                    follow_up.purpose,
+                    follow_up.priority or "—",
+                    badge("done", "incident-done")
+                    if follow_up.done
+                    else badge("open", "incident-open"),
+                ]
+            )
+        page += section(
+            f"{anchor}-follow-ups",
+            "Follow-ups",
+            table(["Ticket", "Purpose", "Priority", "State"], rows),
+        )
+    retro = incident.retrospective
+    if retro is not None:
+        children: list[nodes.Node] = [
+            field_list(
+                [
+                    ("Held", retro.date.isoformat()),
+                    ("Host", _name(directive, retro.host)),
+                    (
+                        "Notes",
+                        external_link("retrospective notes", retro.notes_url)
+                        if retro.notes_url
+                        else None,
+                    ),
+                ]
+            )
+        ]
+        if retro.root_cause:
+            children.append(nodes.rubric("Root cause", "Root cause"))
+            children.extend(markdown_nodes(retro.root_cause))
+        if retro.five_whys:
+            children.append(nodes.rubric("Five whys", "Five whys"))
+            children.append(_list(retro.five_whys, nodes.enumerated_list()))
+        if retro.improvements:
+            children.append(nodes.rubric("Improvements", "Improvements"))
+            children.append(_list(retro.improvements, nodes.bullet_list()))
+        page += section(f"{anchor}-retrospective", "Retrospective", *children)
+    if incident.links:
+        page += section(
+            f"{anchor}-links",
+            "Links",
+            _list(
+                [external_link(link.title, link.url) for link in incident.links],
+                nodes.bullet_list(),
+            ),
+        )
+    return page
+
+
+def _list(items: list[str] | list[nodes.reference], container: nodes.Element) -> nodes.Element:
+    for item in items:
+        entry = nodes.list_item()
+        paragraph = nodes.paragraph()
+        paragraph += nodes.Text(item) if isinstance(item, str) else item
+        entry += paragraph
+        container += entry
+    return container
+
+
+def timeline_table(incident: Incident, policy: Policy, now: object) -> nodes.table:
+    rows: list[list[Cell]] = []
+    for row in timeline_rows(incident, now):  # type: ignore[arg-type]
+        change = []
+        if row.status_after:
+            change.append(
+                policy.status_label(row.status_after) + (" (recurrence)" if row.recurrence else "")
+            )
+        if row.severity_after is not None:
+            change.append(f"severity {row.severity_before} → {row.severity_after}")
+        if row.lead_after:
+            change.append(f"lead → @{row.lead_after}")
+        note: Cell = None
+        if row.note:
+            note = nodes.container("", *markdown_nodes(row.note))
+        rows.append(
+            [
+                format_timestamp(row.at),
+                "+" + format_duration(row.since_detection),
+                "; ".join(change) or "—",
+                note,
+                f"@{row.by}" if row.by else None,
+            ]
+        )
+    return table(
+        ["Time (UTC)", "Since detection", "Change", "Note", "By"],
+        rows,
+        classes=["incident-timeline"],
+    )
+
+
+def setup_incident_page(app: Sphinx) -> None:
+    app.add_directive("incident", IncidentDirective)
