@@ -137,13 +137,15 @@ def render_report(report: LeadReport) -> list[str]:
     if not report.rows:
         lines.append("Nobody has led an incident, and there is no roster.")
     else:
-        lines.append(paint("  ".join(aligned[0]).rstrip(), "1"))
+        lines.append(paint("  ".join(aligned[0]).rstrip(), "1", sys.stdout))
         for cells, row in zip(aligned[1:], report.rows, strict=True):
             text = "  ".join(cells).rstrip()
-            lines.append(paint(text, "33") if row.last_led is None else text)
+            lines.append(paint(text, "33", sys.stdout) if row.last_led is None else text)
     lines.append("")
     if report.next_lead is not None:
-        lines.append(f"Next lead: {paint(report.next_lead, '1;32')} ({report.next_reason})")
+        lines.append(
+            f"Next lead: {paint(report.next_lead, '1;32', sys.stdout)} ({report.next_reason})"
+        )
     else:
         lines.append(f"Next lead: none ({report.next_reason})")
     if report.incident_count:

@@ -7,17 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from sphinx_incidents import __version__
-from sphinx_incidents.cli import check, leads
+from sphinx_incidents.cli import check, leads, record
 from sphinx_incidents.cli.common import EXIT_USAGE, UsageError
 
 SUBCOMMANDS = [check.add_check]
 SUBCOMMANDS.append(leads.add_leads)
-try:  # the recording commands (new, log, leads) live in their own modules
-    from sphinx_incidents.cli import record as _record
-
-    SUBCOMMANDS.append(_record.add_commands)
-except ImportError:  # pragma: no cover - during development only
-    pass
+SUBCOMMANDS.append(record.add_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

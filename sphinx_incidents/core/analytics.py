@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_COLUMNS",
     "DEFAULT_SORT",
     "NO_VALUE",
+    "OPEN",
     "TABLE_COLUMNS",
     "LeadReport",
     "LeadRow",
@@ -48,6 +49,7 @@ __all__ = [
     "edge_counts",
     "filter_incidents",
     "format_duration",
+    "format_timestamp",
     "incident_path",
     "lead_report",
     "median",
@@ -240,7 +242,8 @@ def lead_report(
     Who should lead next (``next_lead``): the rotation runner of the week containing ``now``
     (:meth:`Roster.runner_for`), unless that runner led (at any point) the window's most
     recently detected incident; otherwise, and when there is no runner, whoever led least
-    recently, i.e. the first row (taken among the roster's people when there is a roster).
+    recently, i.e. the first row (taken among the roster's people when there is a roster, and
+    never the runner who just led unless nobody else is left).
     ``next_reason`` says which rule applied, in words.
 
     ``policy`` (default: the first incident's) only decides the severity levels shown.

@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -381,9 +381,13 @@ def parse_timestamp(value: str) -> datetime | str:
     elif ":" not in offset:
         offset = offset[:3] + ":" + offset[3:]
     try:
-        return datetime.fromisoformat(f"{day}T{clock}{offset}")
+        moment = datetime.fromisoformat(f"{day}T{clock}{offset}")
+        moment.astimezone(UTC)  # year 1 or 9999 plus an offset leaves the calendar
     except ValueError as exc:
         return f"not a valid timestamp ({exc})"
+    except OverflowError:
+        return "out of range once converted to UTC"
+    return moment
 
 
 @dataclass

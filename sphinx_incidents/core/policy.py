@@ -212,6 +212,7 @@ _POLICY = Record(
     ),
 )
 
+MAX_RULE_DAYS = 36_500  # rule settings in days become timedeltas: keep them in range
 DEFAULT_ID_PATTERN = r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
@@ -352,6 +353,13 @@ def _build(fields: Fields, path: str, ctx: Context) -> Policy:
         if "critical_followup_severities" in values:
             values["critical_followup_severities"] = tuple(values["critical_followup_severities"])
         rules = RuleSettings(**values)
+        for name in ("retro_due_days", "stale_days"):
+            if not 0 <= getattr(rules, name) <= MAX_RULE_DAYS:
+                ctx.report(
+                    rules_fields.pos(name),
+                    "POLICY",
+                    f"rules.{name} must be between 0 and {MAX_RULE_DAYS} days",
+                )
         purpose_keys = {p.key for p in purposes}
         for name in ("prevention_purpose", "stabilization_purpose"):
             if getattr(rules, name) not in purpose_keys:

@@ -16,6 +16,7 @@ from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.yamlnodes import Node, SequenceNode
 
 
 @dataclass
@@ -171,7 +172,7 @@ def known_people(incident: Incident, env: RuleEnv) -> None:
     known = sorted(roster.handles)
 
     def check(handle: str | None, where: tuple[int, int], role: str) -> None:
-        if handle is not None and handle not in roster.handles:
+        if handle and handle not in roster.handles:  # unreadable handles: reported as INC004
             env.report(
                 where,
                 "INC031",
@@ -289,6 +290,10 @@ def stale(incident: Incident, env: RuleEnv) -> None:
         )
 
 
+def _is_empty_list(node: Node) -> bool:
+    return isinstance(node, SequenceNode) and not node.items
+
+
 @rule
 def conditionally_required(incident: Incident, env: RuleEnv) -> None:
     """INC003 for fields whose need depends on others: services, an event's note."""
@@ -301,7 +306,8 @@ def conditionally_required(incident: Incident, env: RuleEnv) -> None:
                 "required field 'services' is missing (technical incidents name them)",
                 "allowed: " + ", ".join(env.policy.choices("services")),
             )
-        else:
+        elif _is_empty_list(source.node.pairs["services"][1]):
+            # Not when items were given but unreadable: INC004/INC021 said so already.
             env.report(
                 source.pos("services"),
                 "INC003",

@@ -16,29 +16,34 @@ from sphinx.util.fileutil import copy_asset_file
 
 from sphinx_incidents import __version__
 from sphinx_incidents.sphinxext.config import setup_config
+from sphinx_incidents.sphinxext.directives import setup_directives
 from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
 from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
 from sphinx_incidents.sphinxext.nodes import setup_nodes
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
-from sphinx_incidents.sphinxext.state import load_state
+from sphinx_incidents.sphinxext.state import load_state, set_state
 
 ASSETS = Path(__file__).parent / "assets"
 CSS = "sphinx-incidents.css"
+JS = "sphinx-incidents.js"
 ENV_VERSION = 1
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    app._sphinx_incidents_state = load_state(app)  # type: ignore[attr-defined]
+    set_state(app, load_state(app))
     write_stubs(app)
+    _copy_assets(app)
 
 
-def _copy_assets(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
+def _copy_assets(app: Sphinx) -> None:
+    """Copy our CSS/JS before pages are written, so their ``?v=`` checksums are stable."""
+    if app.builder.format == "html":
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
-        copy_asset_file(str(ASSETS / CSS), str(static))
+        for asset in sorted(ASSETS.iterdir()):
+            copy_asset_file(str(asset), str(static))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -51,6 +56,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_incident_page(app)
     setup_incident_index(app)
     setup_json_output(app)
+    setup_directives(app)
     try:
         from sphinx_incidents.sphinxext.mermaid_assets import setup_mermaid_assets
 
@@ -58,8 +64,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     except ImportError:  # pragma: no cover
         pass
     app.add_css_file(CSS)
+    app.add_js_file(JS, loading_method="defer")
     app.connect("builder-inited", _on_builder_inited, priority=400)
-    app.connect("build-finished", _copy_assets)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -22,7 +22,7 @@ class IncidentIndexDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+        state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL, NOW])
         incidents = index_order(state.incidents)
         open_count = sum(1 for i in incidents if i.is_open)

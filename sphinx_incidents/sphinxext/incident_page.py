@@ -59,7 +59,7 @@ class IncidentDirective(SphinxDirective):
     option_spec = {"no-graph": directives.flag}
 
     def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+        state = get_state(self.env)
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id, NOW])
         incident = state.by_id.get(incident_id)
@@ -91,7 +91,7 @@ class IncidentDirective(SphinxDirective):
 def _name(directive: SphinxDirective, handle: str | None) -> str:
     if not handle:
         return "—"
-    roster = get_state(directive.env.app).result.roster
+    roster = get_state(directive.env).result.roster
     name = roster.display_name(handle) if roster else handle
     return f"{name} (@{handle})" if name != handle else f"@{handle}"
 

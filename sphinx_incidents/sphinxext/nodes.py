@@ -35,16 +35,25 @@ def diagram(code: str, fallback: nodes.Node, caption: str | None = None) -> inci
     return node
 
 
-class ChooseDiagramForm(SphinxPostTransform):
-    """Mermaid where the builder writes HTML, the fallback everywhere else."""
+class KeepMermaidForHtml(SphinxPostTransform):
+    """HTML builders: keep the Mermaid rendering of each diagram."""
 
     default_priority = 5
+    formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        html = self.app.builder.format == "html"
         for node in list(self.document.findall(incident_diagram)):
-            graph, fallback = node.children[0], node.children[1]
-            node.replace_self(graph if html else fallback)
+            node.replace_self(node.children[0])
+
+
+class KeepFallbackElsewhere(SphinxPostTransform):
+    """Every other builder (and whatever HTML left): the readable fallback."""
+
+    default_priority = 6
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(incident_diagram)):
+            node.replace_self(node.children[1])
 
 
 def cell_node(value: Cell) -> nodes.Node:
@@ -124,4 +133,5 @@ def external_link(text: str, url: str) -> nodes.reference:
 
 def setup_nodes(app: Sphinx) -> None:
     app.add_node(incident_diagram)
-    app.add_post_transform(ChooseDiagramForm)
+    app.add_post_transform(KeepMermaidForHtml)
+    app.add_post_transform(KeepFallbackElsewhere)

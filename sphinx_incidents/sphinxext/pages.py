@@ -113,6 +113,8 @@ def outdated_docs(
 ) -> list[str]:
     """``env-get-outdated``: documents showing an incident whose record changed."""
     state = get_state(app)
+    prefix = f"{state.config.pages}/" if state.config.pages else None
+    state.removed_pages = sorted(d for d in removed if prefix and d.startswith(prefix))
     previous = _previous(env)
     old_prints: dict[str, str] = previous.get("fingerprints", {})  # type: ignore[assignment]
     new_prints = state.fingerprints
@@ -150,6 +152,21 @@ def updated_docs(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return []
 
 
+def remove_deleted_output(app: Sphinx, exception: Exception | None) -> None:
+    """Sphinx keeps the output of removed documents; a deleted record leaves no page behind."""
+    if exception is not None or not hasattr(app.builder, "get_outfilename"):
+        return
+    outdir = Path(app.outdir)
+    for docname in get_state(app).removed_pages:
+        for target in (
+            Path(app.builder.get_outfilename(docname)),
+            outdir / "_sources" / f"{docname}.rst.txt",
+        ):
+            if target.is_file():
+                target.unlink()
+
+
 def setup_pages(app: Sphinx) -> None:
     app.connect("env-get-outdated", outdated_docs)
     app.connect("env-get-updated", updated_docs)
+    app.connect("build-finished", remove_deleted_output)

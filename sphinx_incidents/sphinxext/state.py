@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from sphinx_incidents.core.check import CheckResult, check_paths, default_roster_path
@@ -35,17 +36,29 @@ class IncidentsState:
     by_id: dict[str, Incident] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
+    removed_pages: list[str] = field(default_factory=list)  # pages of deleted records
 
     @property
     def incidents(self) -> list[Incident]:
         return self.result.incidents
 
 
-def get_state(app: Sphinx) -> IncidentsState:
-    state: IncidentsState | None = getattr(app, "_sphinx_incidents_state", None)
-    if state is None:  # pragma: no cover - builder-inited always runs first
-        state = load_state(app)
-    return state
+_STATES: dict[str, IncidentsState] = {}
+"""The state of each project being built in this process, by source folder.
+
+A module-level registry rather than an attribute of the (deprecated) ``env.app``: forked
+parallel workers inherit it, and tests that build several projects in one process keep them
+apart.
+"""
+
+
+def set_state(app: Sphinx, state: IncidentsState) -> None:
+    _STATES[str(app.srcdir)] = state
+
+
+def get_state(owner: Sphinx | BuildEnvironment) -> IncidentsState:
+    """The state for the project that ``owner`` (the app or its environment) builds."""
+    return _STATES[str(owner.srcdir)]
 
 
 def _digest(*parts: bytes) -> str:

@@ -1,0 +1,44 @@
+"""Sphinx configuration of the sphinx-incidents documentation site.
+
+The site documents the project and, at the same time, uses it: every incident page, table,
+graph and metric on it is rendered by the extension from ``../incident_records``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+project = "sphinx-incidents"
+author = "sphinx-incidents developers"
+copyright = "sphinx-incidents developers"  # noqa: A001
+
+extensions = [
+    "myst_parser",
+    "sphinx_incidents",  # also loads sphinxcontrib.mermaid
+    "pending_directives",  # placeholders for contract directives not registered yet
+    "rules_coverage",  # reference/rules.md documents every rule code
+    "record_schema",  # reference/schema.md shows the JSON Schema of the installed package
+]
+
+# --- sphinx-incidents -----------------------------------------------------------------------
+incidents_dir = "../incident_records"
+incidents_policy = "openverse"
+# A fixed "now" keeps the demo site reproducible: durations, "open for" and the stale and
+# retrospective-due warnings are computed against this instant, not the build machine's clock.
+incidents_now = "2026-11-20T12:00:00Z"
+
+# --- MyST -----------------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "fieldlist", "attrs_inline", "tasklist"]
+myst_heading_anchors = 3
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+
+# --- HTML -----------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = "sphinx-incidents"
+html_static_path = ["_static"]
+html_show_sourcelink = False

@@ -1,0 +1,440 @@
+"""``sphinx-incidents new`` and ``sphinx-incidents log``: recording incidents without YAML.
+
+Both build the new text first, validate it with the core exactly as ``check`` would, and
+only then write it (atomically, under a lock for ``log``).  A refused change leaves every
+file as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sphinx_incidents.cli.common import (
+    DEFAULT_DIR,
+    EXIT_ERRORS,
+    EXIT_OK,
+    UsageError,
+    add_policy_options,
+    now_from,
+    paint,
+    policy_from,
+)
+from sphinx_incidents.core.check import ROSTER_NAME, display_path, is_record_file
+from sphinx_incidents.core.diagnostics import Diagnostic, Level
+from sphinx_incidents.core.editing import (
+    SCHEMA_FILE,
+    EditError,
+    EventValue,
+    NewRecord,
+    added,
+    append_event,
+    check_record_bytes,
+    create_exclusive,
+    format_timestamp,
+    incident_id,
+    locked,
+    write_atomic,
+)
+from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
+from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.schema import record_schema
+
+USER_ENV = "SPHINX_INCIDENTS_USER"
+MAX_SUFFIX = 999
+
+NEW_EPILOG = f"""\
+examples:
+  sphinx-incidents new "API search returns 500s" --severity 1 --service api \\
+      --via automated-alert --recorded-by olga
+  sphinx-incidents new "Harmful images reported" --severity 2 --category community --lead zack
+  sphinx-incidents new "Thumbnails missing" --severity 3 --service frontend --stabilized \\
+      --detected 2024-03-01T09:12:00Z --summary "Thumbnails did not load for 20 minutes."
+
+defaults:
+  id             UTC date of --detected + a slug of the title; -2, -3, ... when taken
+                 (an existing record is never overwritten)
+  --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
+  --lead         the roster's rotation runner for the week of --detected; required without one
+  --recorded-by  ${USER_ENV}; required when that is not set
+  --via          other (say how it was really detected when you know)
+  --category     technical, which needs at least one --service
+  --summary      a "TODO: ..." placeholder to replace when there is time
+
+The record starts with `# yaml-language-server: $schema={SCHEMA_FILE}` so editors complete and
+check its fields; `new` writes DIR/{SCHEMA_FILE} once from the policy (refresh it with
+`sphinx-incidents schema --policy P > incident_records/{SCHEMA_FILE}`).
+exit status: 0 written, 1 refused (the record would not pass check), 2 usage error
+"""
+
+LOG_EPILOG = f"""\
+examples:
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --status stabilized \\
+      --note "Rolled back the deploy; error rate under 1 %."
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --severity 2 --note "Only API clients."
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --lead zack --at 2024-03-01T12:00:00Z
+
+The event is appended to the record's `timeline:` list as text: comments, quoting, key order
+and blank lines stay as they are.  It is validated first; an event that would make the record
+invalid (a transition the policy forbids, an unknown person, a time earlier than the last
+event, an unknown status) is refused with the reason and the allowed next statuses, and the
+file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
+else the clock); --by defaults to ${USER_ENV} when set.
+exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
+"""
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    new = subparsers.add_parser(
+        "new",
+        help="record a new incident (writes a valid record)",
+        description="Record a new incident: write incident_records/<id>.yaml, valid for check.",
+        epilog=NEW_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new.add_argument("title", help="one line a reader understands (at most 120 characters)")
+    new.add_argument("--severity", type=int, required=True, help="severity level, e.g. 1, 2, 3")
+    new.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        metavar="S",
+        help="an affected service (repeat for several)",
+    )
+    new.add_argument("--category", default=None, help="default: technical")
+    new.add_argument("--via", default=None, metavar="V", help="how it was detected (detected_via)")
+    new.add_argument("--lead", default=None, metavar="H", help="who leads the response")
+    new.add_argument(
+        "--recorded-by", default=None, metavar="H", help=f"who records it (default: ${USER_ENV})"
+    )
+    new.add_argument("--detected", default=None, metavar="TS", help="ISO timestamp with offset")
+    new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
+    new.add_argument("--summary", default=None, metavar="TEXT", help="what happened, for users")
+    new.add_argument("--id", default=None, help="the record id, instead of date + slug")
+    _add_dir(new)
+    add_policy_options(new)
+    new.set_defaults(run=run_new)
+
+    log = subparsers.add_parser(
+        "log",
+        help="append one event to an incident's timeline",
+        description="Append one timeline event to incident_records/<ID>.yaml, validated first.",
+        epilog=LOG_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    log.add_argument("id", metavar="ID", help="the incident id (or the record's path)")
+    log.add_argument("--status", default=None, metavar="S", help="the incident moved to S")
+    log.add_argument("--severity", type=int, default=None, metavar="N", help="reclassified to N")
+    log.add_argument("--lead", default=None, metavar="H", help="the lead was handed over to H")
+    log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
+    log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
+    log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
+    _add_dir(log)
+    add_policy_options(log)
+    log.set_defaults(run=run_log)
+
+
+def _add_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_DIR,
+        help=f"the records folder (default: {DEFAULT_DIR}/)",
+    )
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _timestamp(option: str, value: str) -> datetime:
+    parsed = parse_timestamp(value)
+    if isinstance(parsed, str):
+        raise UsageError(f"{option} {value!r} is {parsed}; write e.g. 2024-03-01T09:12:00Z")
+    return parsed
+
+
+def _folder(args: argparse.Namespace) -> Path:
+    folder: Path = args.dir
+    if not folder.is_dir():
+        raise UsageError(f"--dir {folder}: no such folder (create it, or run from the repository)")
+    return folder
+
+
+def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
+    path: Path | None = args.roster
+    if path is not None and not path.is_file():
+        raise UsageError(f"--roster {path}: no such file")
+    if path is None:
+        path = folder / ROSTER_NAME
+        if not path.is_file():
+            return None
+    roster, _ = load_roster(path, display_path(path))  # its own problems are check's business
+    return roster
+
+
+def _carried(args: argparse.Namespace) -> str:
+    """Options the next command needs too (folder, policy, roster)."""
+    parts = []
+    if args.dir != DEFAULT_DIR:
+        parts += ["--dir", str(args.dir)]
+    if args.policy != "openverse":
+        parts += ["--policy", str(args.policy)]
+    if args.roster is not None:
+        parts += ["--roster", str(args.roster)]
+    return "".join(" " + shlex.quote(part) for part in parts)
+
+
+def _show(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        colour = "31" if diagnostic.level is Level.ERROR else "33"
+        line = f"  {paint(diagnostic.code, colour, sys.stderr)} {diagnostic.message}"
+        _err(line + (f" ({diagnostic.hint})" if diagnostic.hint else ""))
+
+
+def _refused(command: str, what: str) -> None:
+    _err(f"sphinx-incidents {command}: {paint('refused', '1;31', sys.stderr)}, {what}")
+
+
+def _log_hint(incident: str, status: str | None, policy: Policy, carried: str) -> str:
+    following = policy.next_statuses(status) if status else policy.first_statuses
+    if not following:
+        return "next: nothing; the policy allows no move out of this status"
+    hint = f"sphinx-incidents log {incident} --status {following[0]} --note '...'{carried}"
+    others = f" (allowed next: {', '.join(following)})" if len(following) > 1 else ""
+    return f"next: {hint}{others}"
+
+
+# --- new --------------------------------------------------------------------------------------
+
+
+def run_new(args: argparse.Namespace) -> int:
+    policy = policy_from(args)
+    now = now_from(args).replace(microsecond=0)
+    folder = _folder(args)
+    roster = _roster(args, folder)
+    detected = _timestamp("--detected", args.detected) if args.detected else now
+    lead, lead_comment = args.lead, None
+    if lead is None:
+        lead = roster.runner_for(detected) if roster is not None else None
+        day = detected.date()
+        monday = day - timedelta(days=day.weekday())
+        if lead is None:
+            where = "no roster" if roster is None else f"no runner for the week of {monday}"
+            raise UsageError(f"who leads? pass --lead HANDLE ({where} in {folder}/{ROSTER_NAME})")
+        lead_comment = f"the rotation runner for the week of {monday}"
+    recorded_by = args.recorded_by or os.environ.get(USER_ENV)
+    if not recorded_by:
+        raise UsageError(f"who is recording? pass --recorded-by HANDLE, or set {USER_ENV}=HANDLE")
+    channels = policy.detection_channels
+    via = args.via or ("other" if "other" in channels else None)
+    if via is None:
+        raise UsageError(f"how was it detected? pass --via ({', '.join(channels)})")
+    category = args.category or "technical"
+    if category == "technical" and not args.service:
+        services = ", ".join(policy.choices("services"))
+        raise UsageError(
+            f"technical incidents name the affected services: --service S ({services})"
+        )
+    record = NewRecord(
+        title=args.title,
+        severity=args.severity,
+        detected=detected,
+        detected_via=via,
+        recorded_by=recorded_by,
+        lead=lead,
+        status=policy.stabilized_status if args.stabilized else policy.first_statuses[0],
+        category=category,
+        services=args.service,
+        summary=args.summary,
+        lead_comment=lead_comment,
+    )
+    try:
+        data = record.render().encode("utf-8")
+    except ValueError as exc:
+        raise UsageError(f"an argument is {exc}") from None
+    base = args.id or incident_id(detected, args.title)
+    if not policy.id_regex.match(base):
+        raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
+    shown = display_path(folder / f"{base}.yaml")
+    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now)
+    errors = [d for d in diagnostics if d.level is Level.ERROR]
+    if errors:
+        _refused("new", "nothing written; the record would not pass check:")
+        _show(errors)
+        return EXIT_ERRORS
+    path = _create(folder, base, data, policy)
+    _show([d for d in diagnostics if d.level is Level.WARNING])
+    _write_schema(folder, policy)
+    created = display_path(path)
+    print(f"{paint('created', '32', sys.stdout)} {created}")
+    print(
+        f"  severity {record.severity}, {record.status}, lead {lead}"
+        + (f" ({lead_comment})" if lead_comment else "")
+    )
+    print(_log_hint(path.stem, record.status, policy, _carried(args)))
+    return EXIT_OK
+
+
+def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
+    """Create ``<base>.yaml``, or ``<base>-2.yaml``, ... : the first name nobody has."""
+    for number in range(1, MAX_SUFFIX + 1):
+        candidate = base if number == 1 else f"{base}-{number}"
+        path = folder / f"{candidate}.yaml"
+        if path.exists() or path.with_suffix(".yml").exists():
+            continue
+        if not policy.id_regex.match(candidate):  # pragma: no cover - custom id patterns
+            break
+        try:
+            create_exclusive(path, data)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
+        return path
+    raise UsageError(f"no free id for '{base}' in {folder}/; pass --id")
+
+
+def _write_schema(folder: Path, policy: Policy) -> None:
+    """``_schema.json`` for the records' ``$schema`` line, written once, never overwritten."""
+    path = folder / SCHEMA_FILE
+    if path.exists():
+        return
+    text = json.dumps(record_schema(policy), indent=2) + "\n"
+    try:
+        create_exclusive(path, text.encode("utf-8"))
+    except OSError:  # someone else wrote it, or a read-only folder: the record is what matters
+        return
+    print(f"wrote {display_path(path)} (the JSON Schema editors use for the records)")
+
+
+# --- log --------------------------------------------------------------------------------------
+
+
+def _record_path(args: argparse.Namespace) -> Path:
+    """The record named by ID (or given as a path); a usage error when there is none."""
+    name: str = args.id
+    if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"{name}: no such record file")
+        return path
+    folder = _folder(args)
+    found = [p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()]
+    if len(found) == 2:
+        raise UsageError(f"both {name}.yaml and {name}.yml exist in {folder}/; keep one")
+    if not found:
+        known = sorted(p.stem for p in folder.iterdir() if p.is_file() and is_record_file(p))
+        hint = (did_you_mean(name, known) or "") if known else "it has no records"
+        raise UsageError(f"no incident '{name}' in {folder}/" + (f" ({hint})" if hint else ""))
+    return found[0]
+
+
+def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
+    event: dict[str, EventValue] = {"at": format_timestamp(at)}
+    if args.status is not None:
+        event["status"] = args.status
+    if args.severity is not None:
+        event["severity"] = args.severity
+    if args.lead is not None:
+        event["lead"] = args.lead
+    by = args.by or os.environ.get(USER_ENV)
+    if by:
+        event["by"] = by
+    if args.note is not None:
+        event["note"] = args.note
+    return event
+
+
+def run_log(args: argparse.Namespace) -> int:
+    policy = policy_from(args)
+    now = now_from(args)
+    if all(getattr(args, name) is None for name in ("status", "severity", "lead", "note")):
+        raise UsageError("nothing to log: give --status, --severity, --lead or --note")
+    at = _timestamp("--at", args.at) if args.at else now.replace(microsecond=0)
+    path = _record_path(args)
+    roster = _roster(args, path.parent)
+    event = _event(args, at)
+    try:
+        with locked(path):
+            return _append(args, path, event, policy, roster, now)
+    except FileNotFoundError:
+        raise UsageError(f"{display_path(path)}: the record disappeared") from None
+    except OSError as exc:
+        raise UsageError(f"{display_path(path)}: {exc.strerror or exc}") from None
+
+
+def _append(
+    args: argparse.Namespace,
+    path: Path,
+    event: dict[str, EventValue],
+    policy: Policy,
+    roster: Roster | None,
+    now: datetime,
+) -> int:
+    shown = display_path(path)
+    incident = path.stem
+    old = path.read_bytes()
+    current, before = check_record_bytes(old, incident, shown, policy, roster, now)
+    try:
+        new = append_event(old.decode("utf-8"), event).encode("utf-8")
+    except UnicodeDecodeError:
+        _refused("log", f"{shown} is unchanged: it is not UTF-8 text (run check)")
+        return EXIT_ERRORS
+    except EditError as exc:
+        _refused("log", f"{shown} is unchanged: {exc}")
+        return EXIT_ERRORS
+    except ValueError as exc:
+        raise UsageError(f"an argument is {exc}") from None
+    _, after = check_record_bytes(new, incident, shown, policy, roster, now)
+    errors = added(before, after, Level.ERROR)
+    status = current.current_status if current is not None else None
+    if errors:
+        _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
+        _show(errors)
+        following = policy.next_statuses(status) if status else policy.first_statuses
+        allowed = ", ".join(following) or "none"
+        _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
+        return EXIT_ERRORS
+    write_atomic(path, new)
+    _show(added(before, after, Level.WARNING))
+    _report_logged(shown, event, status, policy, _carried(args))
+    existing = [d for d in before if d.level is Level.ERROR]
+    if existing:
+        _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
+    return EXIT_OK
+
+
+def _report_logged(
+    shown: str,
+    event: dict[str, EventValue],
+    before: str | None,
+    policy: Policy,
+    carried: str,
+) -> None:
+    parts = [f"at {event['at']}"]
+    if "status" in event:
+        parts.append(f"status {before or 'none'} -> {event['status']}")
+    if "severity" in event:
+        parts.append(f"severity {event['severity']}")
+    if "lead" in event:
+        parts.append(f"lead {event['lead']}")
+    if "by" in event:
+        parts.append(f"by {event['by']}")
+    print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
+    status = str(event.get("status", before or ""))
+    if policy.is_closed(status):
+        days = policy.rules.retro_due_days
+        print(f"next: hold the retrospective within {days} days and add `retrospective:`")
+    else:
+        print(_log_hint(Path(shown).stem, status or None, policy, carried))

@@ -1,0 +1,105 @@
+"""``incident-graph``: the policy's status graph, optionally with one incident's path and
+how often incidents took each transition.  A transition table replaces it outside HTML."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core import mermaid
+from sphinx_incidents.core.analytics import edge_counts, incident_path
+from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import table, warn
+from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.state import get_state
+
+
+def transition_table(
+    policy: Policy,
+    path: list[tuple[str, str]] | None,
+    counts: dict[tuple[str, str], int] | None,
+    caption: str | None = None,
+) -> nodes.table:
+    """From, to, and the step numbers of ``path`` and/or the ``counts`` per transition."""
+    steps: dict[tuple[str, str], list[int]] = {}
+    for number, edge in enumerate(path or [], start=1):
+        steps.setdefault(edge, []).append(number)
+    headers = ["From", "To"]
+    if path is not None:
+        headers.append("Steps")
+    if counts is not None:
+        headers.append("Count")
+    rows: list[list[Cell]] = []
+    for edge in policy.transitions:
+        row: list[Cell] = [policy.status_label(edge[0]), policy.status_label(edge[1])]
+        if path is not None:
+            row.append(", ".join(f"#{n}" for n in steps.get(edge, [])) or None)
+        if counts is not None:
+            row.append(str(counts.get(edge, 0)))
+        rows.append(row)
+    return table(headers, rows, classes=["incident-transitions"], caption=caption)
+
+
+class IncidentGraphDirective(SphinxDirective):
+    """``.. incident-graph::`` with ``:incident: ID`` and ``:counts:``."""
+
+    has_content = False
+    option_spec = {
+        "incident": directives.unchanged,
+        "counts": directives.flag,
+        "caption": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        policy = state.policy
+        incident: Incident | None = None
+        incident_id = str(self.options.get("incident") or "").strip()
+        if "incident" in self.options:
+            if not incident_id:
+                warn(self, ":incident: needs an incident id")
+            else:
+                incident = state.by_id.get(incident_id)
+                if incident is None:
+                    warn(self, f":incident: unknown incident id '{incident_id}'")
+        with_counts = "counts" in self.options
+        deps = [ALL] if with_counts else []
+        if incident_id:
+            deps.append(incident_id)
+        note_dependency(self.env, self.env.docname, deps)
+
+        path = incident_path(incident) if incident is not None else None
+        counts = edge_counts(state.incidents) if with_counts else None
+        code = mermaid.status_graph(
+            policy,
+            highlight=path or (),
+            counts=counts,
+            current=incident.current_status if incident is not None else None,
+        )
+        caption = self.options.get("caption") or None
+        result: list[nodes.Node] = []
+        if incident is not None:
+            intro = nodes.paragraph()
+            intro += nodes.Text("Path of ")
+            intro += incident_xref(incident.id)
+            intro += nodes.Text(
+                f": {len(path or [])} transitions, numbered in order; "
+                f"{incident.recurrences} recurrences."
+            )
+            result.append(intro)
+        if counts is not None:
+            text = f"Edge labels: how many times the {len(state.incidents)} incidents took each."
+            result.append(nodes.paragraph(text, text))
+        alt = caption or (
+            f"Status graph of {incident.id}" if incident is not None else "Status graph"
+        )
+        result.append(diagram(code, transition_table(policy, path, counts, caption), alt))
+        return result
+
+
+def setup_graph(app: Sphinx) -> None:
+    app.add_directive("incident-graph", IncidentGraphDirective)

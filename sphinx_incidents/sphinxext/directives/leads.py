@@ -1,0 +1,124 @@
+"""``incident-leads``: who led incidents, who has not for a while, and who leads next."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core import mermaid
+from sphinx_incidents.core.analytics import LeadReport, lead_report
+from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import (
+    SORTABLE,
+    parse_date,
+    person,
+    sortable,
+    table,
+)
+from sphinx_incidents.sphinxext.domain import ALL, NOW, note_dependency
+from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.state import get_state
+
+HANDOVER = (
+    "An incident counts once for every person who led it: a handover counts for both the "
+    "person handing over and the one taking over."
+)
+
+
+def leads_table(report: LeadReport, policy: Policy, roster: Roster | None) -> nodes.table:
+    headers = ["Person", "Led"]
+    for level in report.severity_levels:
+        severity = policy.severity(level)
+        headers.append(f"Sev {level}" + (f" ({severity.name})" if severity else ""))
+    headers += ["Last led (UTC)", "Days since", "Retros hosted"]
+    rows: list[list[Cell]] = []
+    for row in report.rows:
+        who = person(roster, row.handle)
+        if roster is not None and roster.people and not row.in_roster:
+            who += " (not in roster)"
+        cells: list[Cell] = [who, str(row.led_total)]
+        cells += [str(row.led_by_severity.get(level, 0)) for level in report.severity_levels]
+        cells += [
+            sortable(row.last_led.strftime("%Y-%m-%d") if row.last_led else "never", row.last_led),
+            str(row.days_since) if row.days_since is not None else None,
+            str(row.retros_hosted),
+        ]
+        rows.append(cells)
+    return table(headers, rows, classes=[SORTABLE, "incident-leads"])
+
+
+def next_lead(report: LeadReport, roster: Roster | None) -> nodes.paragraph:
+    paragraph = nodes.paragraph(classes=["incident-next-lead"])
+    if report.next_lead is None:
+        paragraph += nodes.Text(f"Nobody to suggest as next lead: {report.next_reason}.")
+        return paragraph
+    paragraph += nodes.Text("Next lead: ")
+    name = person(roster, report.next_lead)
+    paragraph += nodes.strong(name, name)
+    paragraph += nodes.Text(f", because: {report.next_reason}.")
+    return paragraph
+
+
+def fairness(report: LeadReport) -> nodes.paragraph:
+    if not report.incident_count:
+        text = "Fairness: no incidents in the window."
+    else:
+        people = len(report.rows) or 1
+        text = (
+            f"Fairness: the busiest lead ({', '.join('@' + h for h in report.busiest)}) led "
+            f"{report.fairness:.0%} of the {report.incident_count} incidents; an even split "
+            f"among {people} people would be {1 / people:.0%} each (100% = one person led "
+            "everything)."
+        )
+    return nodes.paragraph(text, text, classes=["incident-fairness"])
+
+
+def bar_chart(report: LeadReport) -> str:
+    handles = [row.handle for row in report.rows]
+    top = max((row.led_total for row in report.rows), default=0)
+    return "\n".join(
+        [
+            "xychart-beta",
+            f"  title {mermaid.label('Incidents led per person')}",
+            f"  x-axis [{', '.join(mermaid.label(h) for h in handles)}]",
+            f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 1)}",
+            f"  bar [{', '.join(str(row.led_total) for row in report.rows)}]",
+        ]
+    )
+
+
+class IncidentLeadsDirective(SphinxDirective):
+    """``.. incident-leads::`` with ``:since: YYYY-MM-DD``."""
+
+    has_content = False
+    option_spec = {"since": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        note_dependency(self.env, self.env.docname, [ALL, NOW])
+        since = parse_date(self, "since")
+        roster = state.result.roster
+        report = lead_report(state.incidents, roster, state.now, since, state.policy)
+        window = f"since {since.isoformat()}" if since else "all time"
+        intro = (
+            f"Incident leads, {window}: {report.incident_count} incidents, as of "
+            f"{report.now.strftime('%Y-%m-%d %H:%M UTC')}. Whoever led least recently "
+            "comes first."
+        )
+        result: list[nodes.Node] = [
+            nodes.paragraph(intro, intro),
+            next_lead(report, roster),
+            leads_table(report, state.policy, roster),
+            nodes.paragraph(HANDOVER, HANDOVER, classes=["incident-handover-note"]),
+            fairness(report),
+        ]
+        if report.rows:
+            result.append(diagram(bar_chart(report), nodes.container(), "Incidents led"))
+        return result
+
+
+def setup_leads(app: Sphinx) -> None:
+    app.add_directive("incident-leads", IncidentLeadsDirective)

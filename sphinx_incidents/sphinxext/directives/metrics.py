@@ -1,0 +1,154 @@
+"""``incident-metrics``: counts and times per severity, incidents per month, open ones."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core import mermaid
+from sphinx_incidents.core.analytics import (
+    MetricsReport,
+    SeverityMetrics,
+    format_duration,
+    format_timestamp,
+    metrics_report,
+)
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import SORTABLE, sortable, table
+from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
+from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.state import get_state
+
+# Bar colours per severity position (most severe first), as in sphinx-incidents.css.
+PALETTE = ("#b71c1c", "#e65100", "#f9a825", "#607d8b", "#9e9e9e")
+
+
+def _figures_row(figures: SeverityMetrics, first: Cell) -> list[Cell]:
+    return [
+        first,
+        str(figures.count),
+        str(figures.open_count),
+        str(figures.recurrences),
+        sortable(format_duration(figures.stabilize_median), figures.stabilize_median),
+        sortable(format_duration(figures.stabilize_p90), figures.stabilize_p90),
+        sortable(format_duration(figures.resolve_median), figures.resolve_median),
+        sortable(format_duration(figures.resolve_p90), figures.resolve_p90),
+    ]
+
+
+def severity_table(report: MetricsReport, policy: Policy) -> nodes.table:
+    rows = [
+        _figures_row(f, sortable(severity_badge(policy, f.level or 0), f.level))
+        for f in report.by_severity
+    ]
+    rows.append(_figures_row(report.overall, "All"))
+    return table(
+        [
+            "Severity",
+            "Incidents",
+            "Open",
+            "Recurrences",
+            "Stabilize: median",
+            "Stabilize: p90",
+            "Resolve: median",
+            "Resolve: p90",
+        ],
+        rows,
+        classes=[SORTABLE, "incident-metrics"],
+    )
+
+
+def month_chart(report: MetricsReport) -> str:
+    """Stacked bars: one bar series per cumulative severity total, drawn largest first."""
+    levels = report.severity_levels
+    colors = ", ".join(PALETTE[i % len(PALETTE)] for i in reversed(range(len(levels))))
+    top = max((m.total for m in report.months), default=0)
+    lines = [
+        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + colors + '"}}}}%%',
+        "xychart-beta",
+        f"  title {mermaid.label('Incidents per month, stacked by severity')}",
+        f"  x-axis [{', '.join(mermaid.label(m.month) for m in report.months)}]",
+        f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 1)}",
+    ]
+    for cut in reversed(range(len(levels))):
+        shown = levels[: cut + 1]
+        values = [sum(m.counts.get(level, 0) for level in shown) for m in report.months]
+        lines.append(f"  bar [{', '.join(str(v) for v in values)}]")
+    return "\n".join(lines)
+
+
+def month_table(report: MetricsReport, policy: Policy) -> nodes.table:
+    headers = ["Month (UTC)"] + [f"Sev {level}" for level in report.severity_levels] + ["Total"]
+    rows: list[list[Cell]] = [
+        [m.month, *(str(m.counts.get(level, 0)) for level in report.severity_levels), str(m.total)]
+        for m in report.months
+    ]
+    return table(headers, rows, classes=["incident-months"])
+
+
+def legend(report: MetricsReport, policy: Policy) -> nodes.paragraph:
+    paragraph = nodes.paragraph("", "Bars, bottom to top: ", classes=["incident-legend"])
+    for index, level in enumerate(report.severity_levels):
+        if index:
+            paragraph += nodes.Text(", ")
+        paragraph += severity_badge(policy, level)
+    paragraph += nodes.Text(".")
+    return paragraph
+
+
+def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
+    if not report.open_incidents:
+        return nodes.paragraph("", "No open incidents.")
+    items = nodes.bullet_list(classes=["incident-open-list"])
+    for incident in report.open_incidents:
+        paragraph = nodes.paragraph()
+        paragraph += incident_xref(incident.id, incident.title)
+        paragraph += nodes.Text(" ")
+        paragraph += severity_badge(policy, incident.current_severity)
+        paragraph += nodes.Text(" ")
+        paragraph += status_badge(policy, incident.current_status)
+        opened = format_duration(report.now - incident.detected)
+        paragraph += nodes.Text(
+            f" detected {format_timestamp(incident.detected)}, open for {opened}"
+        )
+        items += nodes.list_item("", paragraph)
+    return items
+
+
+class IncidentMetricsDirective(SphinxDirective):
+    """``.. incident-metrics::``."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        note_dependency(self.env, self.env.docname, [ALL, NOW])
+        report = metrics_report(state.incidents, state.policy, state.now)
+        policy = state.policy
+        result: list[nodes.Node] = [
+            nodes.paragraph(
+                "",
+                f"{report.overall.count} incidents, {report.overall.open_count} open, as of "
+                f"{format_timestamp(report.now)}. Severity is the current one; times run "
+                "from detection to the first stabilization and to the final resolution "
+                "(medians and 90th percentiles by nearest rank).",
+            ),
+            severity_table(report, policy),
+        ]
+        heading = "Incidents per month"
+        result.append(nodes.rubric(heading, heading))
+        if report.months:
+            chart = diagram(month_chart(report), month_table(report, policy), heading)
+            chart[0] = nodes.container("", chart[0].deepcopy(), legend(report, policy))
+            result.append(chart)
+        else:
+            result.append(nodes.paragraph("", "No incidents yet."))
+        heading = "Open incidents now"
+        result += [nodes.rubric(heading, heading), open_list(report, policy)]
+        return result
+
+
+def setup_metrics(app: Sphinx) -> None:
+    app.add_directive("incident-metrics", IncidentMetricsDirective)

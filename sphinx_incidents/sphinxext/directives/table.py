@@ -1,0 +1,98 @@
+"""``incident-table``: a filtered, sorted table of incidents, sortable by header in HTML."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core.analytics import column_text, column_value, parse_table_options
+from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import SORTABLE, sortable, table, warn
+from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
+from sphinx_incidents.sphinxext.nodes import Cell
+from sphinx_incidents.sphinxext.state import get_state
+
+HEADERS = {
+    "id": "ID",
+    "title": "Title",
+    "severity": "Severity",
+    "status": "Status",
+    "lead": "Lead",
+    "services": "Services",
+    "category": "Category",
+    "detected": "Detected (UTC)",
+    "time-to-stabilize": "Time to stabilize",
+    "time-to-resolve": "Time to resolve",
+    "recurrences": "Recurrences",
+}
+QUERY_OPTIONS = (
+    "severity",
+    "status",
+    "service",
+    "category",
+    "lead",
+    "since",
+    "until",
+    "columns",
+    "sort",
+    "limit",
+)
+
+
+def cell(incident: Incident, column: str, policy: Policy) -> Cell:
+    """One table cell: links, badges and text, each with its sort key."""
+    value = column_value(incident, column)
+    content: nodes.Node | str
+    if column == "id":
+        content = incident_xref(incident.id, incident.id)
+    elif column == "severity":
+        content = severity_badge(policy, incident.current_severity)
+    elif column == "status":
+        content = status_badge(policy, incident.current_status)
+    else:
+        content = column_text(incident, column, policy)
+    return sortable(content, value)
+
+
+class IncidentTableDirective(SphinxDirective):
+    """``.. incident-table::`` with filter, column, sort, limit and caption options."""
+
+    has_content = False
+    option_spec = {name: directives.unchanged for name in QUERY_OPTIONS} | {
+        "caption": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        note_dependency(self.env, self.env.docname, [ALL])
+        raw = {name: str(self.options[name]) for name in QUERY_OPTIONS if name in self.options}
+        query, errors = parse_table_options(raw, state.policy, state.result.roster)
+        for error in errors:
+            warn(self, error)
+        chosen = query.apply(state.incidents)
+        caption = self.options.get("caption") or None
+        if not chosen:
+            text = "No incidents match."
+            if caption:
+                text = f"{caption}: {text}"
+            return [nodes.paragraph(text, text, classes=["incident-table-empty"])]
+        rows = [[cell(i, column, state.policy) for column in query.columns] for i in chosen]
+        result = table(
+            [HEADERS[column] for column in query.columns],
+            rows,
+            classes=[SORTABLE, "incident-list"],
+            caption=caption,
+        )
+        column = query.sort.lstrip("-")
+        if column in query.columns:  # tell the script which header shows the current order
+            direction = "desc" if query.sort.startswith("-") else "asc"
+            result["classes"].append(f"incident-sorted-{query.columns.index(column)}-{direction}")
+        return [result]
+
+
+def setup_table(app: Sphinx) -> None:
+    app.add_directive("incident-table", IncidentTableDirective)

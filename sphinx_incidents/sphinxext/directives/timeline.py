@@ -1,0 +1,151 @@
+"""``incident-timeline ID``: one incident's events, and the time it spent in each status
+(a Mermaid Gantt chart in HTML, a table elsewhere)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from sphinx_incidents.core.analytics import (
+    format_duration,
+    format_timestamp,
+    status_spans,
+    timeline_rows,
+)
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import chart_text, person, table, warn
+from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
+from sphinx_incidents.sphinxext.markdown import markdown_nodes
+from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.state import get_state
+
+
+def _since(delta: timedelta) -> str:
+    if not delta:
+        return "at detection"
+    return format_duration(delta) if delta < timedelta(0) else "+" + format_duration(delta)
+
+
+def events_table(
+    incident: Incident, policy: Policy, roster: Roster | None, now: datetime
+) -> nodes.table:
+    rows: list[list[Cell]] = []
+    for row in timeline_rows(incident, now):
+        status: Cell = None
+        if row.status_after is not None:
+            status = nodes.inline()
+            status += status_badge(policy, row.status_after)
+            if row.recurrence:
+                status += nodes.Text(" (recurrence)")
+        severity: Cell = None
+        if row.severity_after is not None:
+            severity = nodes.inline()
+            severity += nodes.Text(f"{row.severity_before} → ")
+            severity += severity_badge(policy, row.severity_after)
+        lead: Cell = None
+        if row.lead_after is not None:
+            lead = f"{person(roster, row.lead_before)} → {person(roster, row.lead_after)}"
+        note: Cell = nodes.container("", *markdown_nodes(row.note)) if row.note else None
+        when = format_timestamp(row.at) + (" (future)" if row.future else "")
+        rows.append(
+            [
+                when,
+                _since(row.since_detection),
+                status,
+                severity,
+                lead,
+                note,
+                person(roster, row.by) if row.by else None,
+            ]
+        )
+    return table(
+        ["Time (UTC)", "Since detection", "Status", "Severity", "Lead", "Note", "By"],
+        rows,
+        classes=["incident-timeline"],
+    )
+
+
+def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
+    """A Gantt chart with one section per status and one bar per stay (``dateFormat X``)."""
+    spans = status_spans(incident, now).spans
+    lines = [
+        "gantt",
+        "  dateFormat X",
+        "  axisFormat %m-%d %H:%M",
+        "  todayMarker off",
+    ]
+    order = {key: index for index, key in enumerate(policy.status_keys)}
+    statuses = sorted({s.status for s in spans}, key=lambda k: (order.get(k, len(order)), k))
+    for index, status in enumerate(statuses):
+        bars = [s for s in spans if s.status == status and s.duration.total_seconds() > 0]
+        if not bars:
+            continue
+        lines.append(f"  section {chart_text(policy.status_label(status))}")
+        for visit, span in enumerate(bars, start=1):
+            tags = []
+            if span.ongoing:
+                tags.append("active")
+            if visit > 1 and status == policy.recurrence_status:
+                tags.append("crit")
+            took = format_duration(span.duration).replace("<", "under")
+            name = f"visit {visit} ({chart_text(took)})"
+            start, end = int(span.start.timestamp()), int(span.end.timestamp())
+            tag_text = "".join(f"{tag}, " for tag in tags)
+            lines.append(f"    {name} :{tag_text}v{index}n{visit}, {start}, {end}")
+    return "\n".join(lines)
+
+
+def totals_table(incident: Incident, policy: Policy, now: datetime) -> nodes.table:
+    result = status_spans(incident, now)
+    order = {key: index for index, key in enumerate(policy.status_keys)}
+    seen = sorted({s.status for s in result.spans}, key=lambda k: (order.get(k, len(order)), k))
+    rows: list[list[Cell]] = []
+    for status in seen:
+        visits = sum(1 for s in result.spans if s.status == status)
+        total = result.totals.get(status)
+        shown = format_duration(total) if total is not None else "— (final status)"
+        if any(s.ongoing and s.status == status for s in result.spans):
+            shown += " (ongoing)"
+        rows.append([status_badge(policy, status), shown, str(visits)])
+    return table(["Status", "Total time", "Visits"], rows, classes=["incident-status-times"])
+
+
+class IncidentTimelineDirective(SphinxDirective):
+    """``.. incident-timeline:: ID``."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        state = get_state(self.env.app)
+        incident_id = self.arguments[0].strip()
+        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        incident = state.by_id.get(incident_id)
+        if incident is None:
+            warn(self, f"unknown incident id '{incident_id}'")
+            return []
+        roster = state.result.roster
+        intro = nodes.paragraph()
+        intro += nodes.Text("Timeline of ")
+        intro += incident_xref(incident.id, incident.title)
+        intro += nodes.Text(f" ({len(incident.timeline)} events; times in UTC).")
+        heading = "Time per status"
+        return [
+            intro,
+            events_table(incident, state.policy, roster, state.now),
+            nodes.rubric(heading, heading),
+            diagram(
+                gantt(incident, state.policy, state.now),
+                totals_table(incident, state.policy, state.now),
+                f"Time per status of {incident.id}",
+            ),
+        ]
+
+
+def setup_timeline(app: Sphinx) -> None:
+    app.add_directive("incident-timeline", IncidentTimelineDirective)

@@ -1,0 +1,203 @@
+"""Incremental and parallel builds give exactly what a clean build gives.
+
+Each case builds the test root, applies one change, rebuilds incrementally, and compares
+every HTML page (and incidents.json) with a clean build of the changed tree.  Builds run
+``python -m sphinx`` in a subprocess, as users and CI do (and as ``-j`` needs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent / "roots" / "test-backbone"
+RECORD = "2024-03-01-api-search-timeouts"
+pytestmark = pytest.mark.slow
+
+
+def build(srcdir: Path, outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["NO_COLOR"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", *args, str(srcdir), str(outdir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def snapshot(outdir: Path) -> dict[str, str]:
+    """Every HTML page and incidents.json, keyed by path."""
+    pages = {}
+    for path in sorted(outdir.rglob("*")):
+        relative = path.relative_to(outdir).as_posix()
+        if relative.startswith(("_static/", ".doctrees/", "_sources/")):
+            continue
+        if path.suffix == ".html" or path.name == "incidents.json":
+            pages[relative] = path.read_text(encoding="utf-8")
+    return pages
+
+
+def reread(output: str) -> set[str]:
+    """Docnames Sphinx says it read (serial builds print one line per document)."""
+    return set(re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", output))
+
+
+def _record(src: Path, name: str = RECORD) -> Path:
+    return src / "records" / f"{name}.yaml"
+
+
+def edit_record(src: Path) -> None:
+    path = _record(src)
+    path.write_text(path.read_text().replace("API search times out", "API search timed out"))
+
+
+def edit_body(src: Path) -> None:
+    path = _record(src)
+    path.write_text(path.read_text().replace("we fixed it", "we fixed it for good"))
+
+
+def add_record(src: Path) -> None:
+    text = _record(src).read_text().replace("API search times out", "A brand new incident")
+    (src / "records" / "2024-05-21-brand-new.yaml").write_text(
+        text.replace("2024-03-01", "2024-05-21")
+    )
+
+
+def delete_record(src: Path) -> None:
+    _record(src, "2024-03-20-catalog-duplicates").unlink()
+
+
+def rename_record(src: Path) -> None:
+    old = _record(src, "2024-03-20-catalog-duplicates")
+    old.rename(old.with_name("2024-03-20-catalog-duplicate-images.yaml"))
+
+
+def change_roster(src: Path) -> None:
+    path = src / "records" / "_roster.yaml"
+    path.write_text(path.read_text().replace("Alex Example", "Alexandra Example"))
+
+
+def change_policy(src: Path) -> None:
+    path = src / "policy.yaml"
+    path.write_text(path.read_text().replace("label: Resolved", "label: Closed"))
+
+
+def change_config(src: Path) -> None:
+    path = src / "conf.py"
+    path.write_text(path.read_text().replace("2024-06-01T00:00:00Z", "2024-07-01T00:00:00Z"))
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "edit-title": edit_record,
+    "edit-body": edit_body,
+    "add": add_record,
+    "delete": delete_record,
+    "rename": rename_record,
+    "roster": change_roster,
+    "policy": change_policy,
+    "config": change_config,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_incremental_equals_clean(change: str, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    incremental = tmp_path / "incremental"
+    build(src, incremental)
+    CHANGES[change](src)
+    build(src, incremental)
+    clean_src = tmp_path / "clean-src"
+    shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("incidents", "_build"))
+    clean = tmp_path / "clean"
+    build(clean_src, clean)
+    got, want = snapshot(incremental), snapshot(clean)
+    assert sorted(got) == sorted(want)
+    stale = [name for name in want if got[name] != want[name]]
+    assert not stale, f"stale after {change}: {stale}"
+    if change in ("delete", "rename"):
+        assert not (src / "incidents" / "2024-03-20-catalog-duplicates.rst").exists()
+
+
+def test_editing_one_record_rereads_only_what_shows_it(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    out = tmp_path / "out"
+    first = build(src, out)
+    assert len(reread(first.stdout)) == 11
+    nothing = build(src, out)
+    assert reread(nothing.stdout) == set()
+    edit_body(src)
+    again = build(src, out)
+    # its page, the index that aggregates incidents, and the page that links to it
+    assert reread(again.stdout) == {f"incidents/{RECORD}", "incidents/index", "refs"}
+    other = _record(src, "2024-04-15-thumbnails-down")
+    other.write_text(other.read_text().replace("we fixed it", "we fixed it twice"))
+    third = build(src, out)
+    assert reread(third.stdout) == {"incidents/2024-04-15-thumbnails-down", "incidents/index"}
+
+
+def test_git_status_stays_clean_and_stubs_are_stable(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    subprocess.run(["git", "-C", str(src), "add", "-A"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(src),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-qm",
+            "records",
+        ],
+        check=True,
+    )
+    out = tmp_path / "out"
+    build(src, out)
+    status = subprocess.run(
+        ["git", "-C", str(src), "status", "--porcelain"], capture_output=True, text=True, check=True
+    ).stdout
+    assert status == ""
+    stubs = {p: p.stat().st_mtime_ns for p in (src / "incidents").iterdir()}
+    build(src, out)
+    assert {p: p.stat().st_mtime_ns for p in (src / "incidents").iterdir()} == stubs
+
+
+def test_parallel_build_equals_serial(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    record = _record(src)  # an invalid record: the warnings must match too
+    record.write_text(
+        record.read_text().replace("    status: stabilized\n", "    status: resolved\n", 1)
+    )
+    serial_src = tmp_path / "serial-src"
+    shutil.copytree(src, serial_src)
+    parallel = build(src, tmp_path / "parallel", "-j", "4")
+    serial = build(serial_src, tmp_path / "serial", "-j", "1")
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+
+    def warnings(result: subprocess.CompletedProcess[str], base: Path) -> list[str]:
+        return sorted(
+            line.replace(str(base), "SRC")
+            for line in result.stderr.splitlines()
+            if "WARNING" in line
+        )
+
+    assert warnings(parallel, src) == warnings(serial, serial_src)
+    assert any("INC023" in line for line in warnings(parallel, src))
