@@ -13,12 +13,11 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "sphinx-incidents"
 author = "sphinx-incidents developers"
-copyright = "sphinx-incidents developers"  # noqa: A001
+copyright = "sphinx-incidents developers"
 
 extensions = [
     "myst_parser",
     "sphinx_incidents",  # also loads sphinxcontrib.mermaid
-    "pending_directives",  # placeholders for contract directives not registered yet
     "rules_coverage",  # reference/rules.md documents every rule code
     "record_schema",  # reference/schema.md shows the JSON Schema of the installed package
 ]

@@ -514,11 +514,13 @@ def test_killed_while_writing_leaves_the_old_file(stabilized: Path) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert stabilized.read_bytes() == before
+    assert temp_files(stabilized.parent)  # killed between writing and renaming
     assert check_errors(stabilized.parent) == []  # a leftover temp file is a dot file
     # the lock died with the process: the next log goes through
     process = log_process(stabilized.parent, 0, "--status", "under-investigation")
     assert process.wait(timeout=60) == 0
     assert events(stabilized)[-1]["status"] == "under-investigation"
+    assert temp_files(stabilized.parent) == []  # the next writer cleaned up
 
 
 def test_killed_at_any_moment_leaves_old_or_new(stabilized: Path) -> None:

@@ -457,3 +457,12 @@ def test_locked_follows_a_replaced_file(tmp_path: Path) -> None:
         assert path.read_bytes() == b"b\n"
     with pytest.raises(FileNotFoundError), locked(tmp_path / "missing.yaml"):
         pass  # pragma: no cover
+
+
+def test_locked_removes_temp_files_of_killed_writers_only(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_bytes(b"a\n")
+    (tmp_path / ".r.yaml.k1ll3d.tmp").write_bytes(b"half")
+    (tmp_path / ".other.yaml.abc.tmp").write_bytes(b"someone else's")
+    with locked(path):
+        assert leftovers(tmp_path) == [".other.yaml.abc.tmp"]

@@ -190,6 +190,8 @@ def test_parallel_build_equals_serial(tmp_path: Path) -> None:
     shutil.copytree(src, serial_src)
     parallel = build(src, tmp_path / "parallel", "-j", "4")
     serial = build(serial_src, tmp_path / "serial", "-j", "1")
+    # Sphinx really read in parallel (chunks are reported as "first .. last")
+    assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", parallel.stdout)
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
 
     def warnings(result: subprocess.CompletedProcess[str], base: Path) -> list[str]:

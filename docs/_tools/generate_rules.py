@@ -11,11 +11,11 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from sphinx_incidents.core.codes import CODES
+
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.clock import resolve_now
+from sphinx_incidents.core.codes import CODES
 from sphinx_incidents.core.policy import load_policy
-from sphinx_incidents.core.diagnostics import Level
 
 NOW = resolve_now("2024-06-01T00:00:00Z")
 POLICY = load_policy("openverse")
@@ -26,7 +26,7 @@ rotation:
   - week: 2024-05-20
     runner: blair
 """
-HEAD = '''title: "Search is slow"
+HEAD = """title: "Search is slow"
 severity: 3
 services: [api]
 detected: 2024-05-28T09:00:00Z
@@ -34,13 +34,13 @@ detected_via: automated-alert
 recorded_by: alex
 lead: alex
 summary: "Search took several seconds for some users."
-'''
-TL = '''timeline:
+"""
+TL = """timeline:
   - at: 2024-05-28T09:00:00Z
     status: stabilization-pending
-'''
+"""
 BASE = HEAD + TL
-RESOLVED_TL = '''timeline:
+RESOLVED_TL = """timeline:
   - at: 2024-05-20T09:00:00Z
     status: stabilization-pending
   - at: 2024-05-20T10:00:00Z
@@ -49,167 +49,286 @@ RESOLVED_TL = '''timeline:
     status: under-investigation
   - at: 2024-05-22T10:00:00Z
     status: resolved
-'''
+"""
 RHEAD = HEAD.replace("2024-05-28T09", "2024-05-20T09")
-PREV = '''follow_ups:
+PREV = """follow_ups:
   - title: "Add a latency alert"
     url: https://github.com/example/site/issues/12
     purpose: prevention
-'''
-RETRO = '''retrospective:
+"""
+RETRO = """retrospective:
   date: 2024-05-24
   host: alex
-'''
+"""
+ROLLBACK = """follow_ups:
+  - title: "Roll back the deploy"
+    url: https://github.com/example/site/issues/11
+    purpose: stabilization
+"""
 ID = "2024-05-28-search-is-slow"
 RID = "2024-05-20-search-is-slow"
 
+
 def early(text):
-    for a, b in (("2024-05-20", "2024-05-06"), ("2024-05-21", "2024-05-07"), ("2024-05-22", "2024-05-08")):
+    for a, b in (
+        ("2024-05-20", "2024-05-06"),
+        ("2024-05-21", "2024-05-07"),
+        ("2024-05-22", "2024-05-08"),
+    ):
         text = text.replace(a, b)
     return text
+
 
 def sub(text, old, new):
     assert old in text, (old, text)
     return text.replace(old, new, 1)
 
+
 # code: (explanation, [(filename, text)], fix explanation, [(filename, fixed)], fix snippet or None)
 EX = {}
-EX["INC001"] = ("The file cannot be read as one YAML mapping. Besides syntax errors this covers "
-  "an empty file, a list at the top level, several YAML documents, anchors and aliases "
-  "(`&x` / `*x`), custom tags such as `!!python/object`, files that are too large or "
-  "nested too deeply, and bytes that are not UTF-8.",
-  [(ID + ".yaml", sub(BASE, 'summary: "Search took several seconds for some users."', 'summary: "Search took several seconds: "for some" users."'))],
-  "Fix the YAML syntax; quote or escape the text:", [(ID + ".yaml", BASE)],
-  'summary: "Search took several seconds for some users."')
-EX["INC002"] = ("A field the record format does not know, anywhere in the record (a typo, or a "
-  "field at the wrong level). The hint suggests the closest known field.",
-  [(ID + ".yaml", sub(BASE, "summary:", "sumary:"))],
-  "Spell the field as documented in [Records](records.md):", [(ID + ".yaml", BASE)],
-  'summary: "Search took several seconds for some users."')
-EX["INC003"] = ("A required field is missing: an incident field, an event's `at`, a `note` on an "
-  "event that sets nothing else, or `services` on a `technical` incident.",
-  [(ID + ".yaml", sub(BASE, "detected_via: automated-alert\n", ""))],
-  "Add the field:", [(ID + ".yaml", BASE)], "detected_via: automated-alert")
-EX["INC004"] = ("A value has the wrong type or format: text where a number goes, a bad or "
-  "offset-less timestamp, a URL that is not http(s), or a YAML 1.1 word such as `no`, "
-  "`yes`, `on` where text goes (YAML would turn it into a boolean).",
-  [(ID + ".yaml", sub(BASE, "detected: 2024-05-28T09:00:00Z", "detected: 2024-05-28T09:00:00"))],
-  "Write the timestamp with its UTC offset (`Z` or `+02:00`); it is never guessed:",
-  [(ID + ".yaml", BASE)], "detected: 2024-05-28T09:00:00Z")
-EX["INC005"] = ("The same key appears twice in one mapping. YAML parsers silently keep the last "
-  "one; sphinx-incidents refuses the record instead.",
-  [(ID + ".yaml", sub(BASE, "lead: alex\n", "lead: alex\nlead: blair\n"))],
-  "Keep one of them:", [(ID + ".yaml", BASE)], "lead: alex")
-EX["INC010"] = ("The file name (without `.yaml`) is the incident id and must match the policy's "
-  "`id_pattern`: `YYYY-MM-DD-slug`, lowercase.",
-  [("2024-05-28-Search_Is_Slow.yaml", BASE)],
-  "Rename the file, e.g. `git mv 2024-05-28-Search_Is_Slow.yaml 2024-05-28-search-is-slow.yaml`.",
-  [(ID + ".yaml", BASE)], None)
-EX["INC011"] = ("Two files have the same id, such as `x.yaml` and `x.yml`.",
-  [(ID + ".yaml", BASE), (ID + ".yml", BASE)],
-  "Delete or rename one of them.", [(ID + ".yaml", BASE)], None)
-EX["INC020"] = ("A severity (the record's or a reclassification event's) that the policy does "
-  "not define.",
-  [(ID + ".yaml", sub(BASE, "severity: 3", "severity: 4"))],
-  "Use one of the policy's levels (1, 2 or 3 in the Openverse policy):",
-  [(ID + ".yaml", BASE)], "severity: 3")
-EX["INC021"] = ("A status, category, service, detection channel, follow-up purpose or priority "
-  "that the policy does not define. The hint suggests the closest one.",
-  [(ID + ".yaml", sub(BASE, "services: [api]", "services: [apj]"))],
-  "Use a key from the policy:", [(ID + ".yaml", BASE)], "services: [api]")
-EX["INC022"] = ("The first timeline event must set a status, and it must be one of the policy's "
-  "first statuses (`stabilization-pending` or `stabilized`).",
-  [(ID + ".yaml", sub(BASE, "status: stabilization-pending", "status: under-investigation"))],
-  "Start with an allowed first status; record later moves as later events:",
-  [(ID + ".yaml", BASE)], "timeline:\n  - at: 2024-05-28T09:00:00Z\n    status: stabilization-pending")
-EX["INC023"] = ("A status change that is not an arrow of the policy's status graph. The message "
-  "names both ends and the hint lists the allowed next statuses.",
-  [(ID + ".yaml", BASE + "  - at: 2024-05-28T10:00:00Z\n    status: under-investigation\n")],
-  "Go through the missing step (here: stabilized first):",
-  [(ID + ".yaml", BASE + "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n"
-                   "  - at: 2024-05-28T11:00:00Z\n    status: under-investigation\n")],
-  "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n  - at: 2024-05-28T11:00:00Z\n    status: under-investigation")
-EX["INC024"] = ("Timeline events must be in chronological order (equal times are fine), and none "
-  "may be before `detected`.",
-  [(ID + ".yaml", BASE + "  - at: 2024-05-28T08:30:00Z\n    status: stabilized\n")],
-  "Fix the time (or `detected`, if the incident really began earlier):",
-  [(ID + ".yaml", BASE + "  - at: 2024-05-28T09:30:00Z\n    status: stabilized\n")],
-  "  - at: 2024-05-28T09:30:00Z\n    status: stabilized")
-EX["INC025"] = ("A timestamp later than \"now\" (the build time, `SOURCE_DATE_EPOCH`, or "
-  "`incidents_now` / `--now`). Usually a wrong date or offset. A warning.",
-  [(ID + ".yaml", BASE + "  - at: 2024-06-28T10:00:00Z\n    status: stabilized\n")],
-  "Correct the date:", [(ID + ".yaml", BASE + "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n")],
-  "  - at: 2024-05-28T10:00:00Z\n    status: stabilized")
-EX["INC030"] = ("The record has no `lead`, and the roster's rotation names no runner for the week "
-  "of `detected` (or there is no roster).",
-  [(ID + ".yaml", sub(BASE, "lead: alex\n", ""))],
-  "Name the lead (or add the week to the roster's `rotation`):",
-  [(ID + ".yaml", BASE)], "lead: alex")
-EX["INC031"] = ("With a roster, every person handle (`recorded_by`, `lead`, events' `lead` and "
-  "`by`, the retrospective's `host`) must be one of the roster's `people`.",
-  [(ID + ".yaml", sub(BASE, "recorded_by: alex", "recorded_by: alexx"))],
-  "Use the roster handle, or add the person to `_roster.yaml`:", [(ID + ".yaml", BASE)],
-  "recorded_by: alex")
-EX["INC040"] = ("For severity 1 and 2 incidents (the policy's `critical_followup_severities`, "
-  "using the current severity), every `stabilization` follow-up must have "
-  "`priority: critical`.",
-  [(ID + ".yaml", sub(BASE, "severity: 3", "severity: 2") + 'follow_ups:\n  - title: "Roll back the deploy"\n    url: https://github.com/example/site/issues/11\n    purpose: stabilization\n    priority: high\n')],
-  "Raise the ticket's priority:",
-  [(ID + ".yaml", sub(BASE, "severity: 3", "severity: 2") + 'follow_ups:\n  - title: "Roll back the deploy"\n    url: https://github.com/example/site/issues/11\n    purpose: stabilization\n    priority: critical\n')],
-  "    priority: critical")
-EX["INC041"] = ("A resolved incident needs at least one follow-up with purpose `prevention`: the "
-  "Resolve step is about identifying long-term fixes or mitigations.",
-  [(RID + ".yaml", RHEAD + RESOLVED_TL + RETRO)],
-  "File the long-term fix and list it:", [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO)], PREV.rstrip())
-EX["INC042"] = ("The retrospective must be hosted by the person who was lead when the incident "
-  "was resolved (after any handover).",
-  [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO.replace("host: alex", "host: blair"))],
-  "Correct the host, or record the handover with a `lead:` event before the resolution:",
-  [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO)], "retrospective:\n  date: 2024-05-24\n  host: alex")
-EX["INC043"] = ("The incident was resolved more than `retro_due_days` (14) days before \"now\" "
-  "and has no `retrospective`. A warning.",
-  [(RID.replace("05-20", "05-06") + ".yaml", early(RHEAD + RESOLVED_TL) + PREV)],
-  "Hold the retrospective and record it:",
-  [(RID.replace("05-20", "05-06") + ".yaml", early(RHEAD + RESOLVED_TL) + PREV + RETRO.replace("05-24", "05-10"))],
-  "retrospective:\n  date: 2024-05-10\n  host: alex")
-EX["INC044"] = ("The incident is open and its last timeline event is more than `stale_days` (7) "
-  "days before \"now\". A warning: log progress, or resolve it.",
-  [("2024-05-20-search-is-slow.yaml", BASE.replace("2024-05-28T09", "2024-05-20T09"))],
-  "Log what is happening:",
-  [("2024-05-20-search-is-slow.yaml", BASE.replace("2024-05-28T09", "2024-05-20T09") + '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."\n')],
-  '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."')
+EX["INC001"] = (
+    "The file cannot be read as one YAML mapping. Besides syntax errors this covers "
+    "an empty file, a list at the top level, several YAML documents, anchors and aliases "
+    "(`&x` / `*x`), custom tags such as `!!python/object`, files that are too large or "
+    "nested too deeply, and bytes that are not UTF-8.",
+    [
+        (
+            ID + ".yaml",
+            sub(
+                BASE,
+                'summary: "Search took several seconds for some users."',
+                'summary: "Search took several seconds: "for some" users."',
+            ),
+        )
+    ],
+    "Fix the YAML syntax; quote or escape the text:",
+    [(ID + ".yaml", BASE)],
+    'summary: "Search took several seconds for some users."',
+)
+EX["INC002"] = (
+    "A field the record format does not know, anywhere in the record (a typo, or a "
+    "field at the wrong level). The hint suggests the closest known field.",
+    [(ID + ".yaml", sub(BASE, "summary:", "sumary:"))],
+    "Spell the field as documented in [Records](records.md):",
+    [(ID + ".yaml", BASE)],
+    'summary: "Search took several seconds for some users."',
+)
+EX["INC003"] = (
+    "A required field is missing: an incident field, an event's `at`, a `note` on an "
+    "event that sets nothing else, or `services` on a `technical` incident.",
+    [(ID + ".yaml", sub(BASE, "detected_via: automated-alert\n", ""))],
+    "Add the field:",
+    [(ID + ".yaml", BASE)],
+    "detected_via: automated-alert",
+)
+EX["INC004"] = (
+    "A value has the wrong type or format: text where a number goes, a bad or "
+    "offset-less timestamp, a URL that is not http(s), or a YAML 1.1 word such as `no`, "
+    "`yes`, `on` where text goes (YAML would turn it into a boolean).",
+    [(ID + ".yaml", sub(BASE, "detected: 2024-05-28T09:00:00Z", "detected: 2024-05-28T09:00:00"))],
+    "Write the timestamp with its UTC offset (`Z` or `+02:00`); it is never guessed:",
+    [(ID + ".yaml", BASE)],
+    "detected: 2024-05-28T09:00:00Z",
+)
+EX["INC005"] = (
+    "The same key appears twice in one mapping. YAML parsers silently keep the last "
+    "one; sphinx-incidents refuses the record instead.",
+    [(ID + ".yaml", sub(BASE, "lead: alex\n", "lead: alex\nlead: blair\n"))],
+    "Keep one of them:",
+    [(ID + ".yaml", BASE)],
+    "lead: alex",
+)
+EX["INC010"] = (
+    "The file name (without `.yaml`) is the incident id and must match the policy's "
+    "`id_pattern`: `YYYY-MM-DD-slug`, lowercase.",
+    [("2024-05-28-Search_Is_Slow.yaml", BASE)],
+    "Rename the file, e.g. `git mv 2024-05-28-Search_Is_Slow.yaml 2024-05-28-search-is-slow.yaml`.",
+    [(ID + ".yaml", BASE)],
+    None,
+)
+EX["INC011"] = (
+    "Two files have the same id, such as `x.yaml` and `x.yml`.",
+    [(ID + ".yaml", BASE), (ID + ".yml", BASE)],
+    "Delete or rename one of them.",
+    [(ID + ".yaml", BASE)],
+    None,
+)
+EX["INC020"] = (
+    "A severity (the record's or a reclassification event's) that the policy does not define.",
+    [(ID + ".yaml", sub(BASE, "severity: 3", "severity: 4"))],
+    "Use one of the policy's levels (1, 2 or 3 in the Openverse policy):",
+    [(ID + ".yaml", BASE)],
+    "severity: 3",
+)
+EX["INC021"] = (
+    "A status, category, service, detection channel, follow-up purpose or priority "
+    "that the policy does not define. The hint suggests the closest one.",
+    [(ID + ".yaml", sub(BASE, "services: [api]", "services: [apj]"))],
+    "Use a key from the policy:",
+    [(ID + ".yaml", BASE)],
+    "services: [api]",
+)
+EX["INC022"] = (
+    "The first timeline event must set a status, and it must be one of the policy's "
+    "first statuses (`stabilization-pending` or `stabilized`).",
+    [(ID + ".yaml", sub(BASE, "status: stabilization-pending", "status: under-investigation"))],
+    "Start with an allowed first status; record later moves as later events:",
+    [(ID + ".yaml", BASE)],
+    "timeline:\n  - at: 2024-05-28T09:00:00Z\n    status: stabilization-pending",
+)
+EX["INC023"] = (
+    "A status change that is not an arrow of the policy's status graph. The message "
+    "names both ends and the hint lists the allowed next statuses.",
+    [(ID + ".yaml", BASE + "  - at: 2024-05-28T10:00:00Z\n    status: under-investigation\n")],
+    "Go through the missing step (here: stabilized first):",
+    [
+        (
+            ID + ".yaml",
+            BASE + "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n"
+            "  - at: 2024-05-28T11:00:00Z\n    status: under-investigation\n",
+        )
+    ],
+    "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n"
+    "  - at: 2024-05-28T11:00:00Z\n    status: under-investigation",
+)
+EX["INC024"] = (
+    "Timeline events must be in chronological order (equal times are fine), and none "
+    "may be before `detected`.",
+    [(ID + ".yaml", BASE + "  - at: 2024-05-28T08:30:00Z\n    status: stabilized\n")],
+    "Fix the time (or `detected`, if the incident really began earlier):",
+    [(ID + ".yaml", BASE + "  - at: 2024-05-28T09:30:00Z\n    status: stabilized\n")],
+    "  - at: 2024-05-28T09:30:00Z\n    status: stabilized",
+)
+EX["INC025"] = (
+    'A timestamp later than "now" (the build time, `SOURCE_DATE_EPOCH`, or '
+    "`incidents_now` / `--now`). Usually a wrong date or offset. A warning.",
+    [(ID + ".yaml", BASE + "  - at: 2024-06-28T10:00:00Z\n    status: stabilized\n")],
+    "Correct the date:",
+    [(ID + ".yaml", BASE + "  - at: 2024-05-28T10:00:00Z\n    status: stabilized\n")],
+    "  - at: 2024-05-28T10:00:00Z\n    status: stabilized",
+)
+EX["INC030"] = (
+    "The record has no `lead`, and the roster's rotation names no runner for the week "
+    "of `detected` (or there is no roster).",
+    [(ID + ".yaml", sub(BASE, "lead: alex\n", ""))],
+    "Name the lead (or add the week to the roster's `rotation`):",
+    [(ID + ".yaml", BASE)],
+    "lead: alex",
+)
+EX["INC031"] = (
+    "With a roster, every person handle (`recorded_by`, `lead`, events' `lead` and "
+    "`by`, the retrospective's `host`) must be one of the roster's `people`.",
+    [(ID + ".yaml", sub(BASE, "recorded_by: alex", "recorded_by: alexx"))],
+    "Use the roster handle, or add the person to `_roster.yaml`:",
+    [(ID + ".yaml", BASE)],
+    "recorded_by: alex",
+)
+EX["INC040"] = (
+    "For severity 1 and 2 incidents (the policy's `critical_followup_severities`, "
+    "using the current severity), every `stabilization` follow-up must have "
+    "`priority: critical`.",
+    [
+        (
+            ID + ".yaml",
+            sub(BASE, "severity: 3", "severity: 2") + ROLLBACK + "    priority: high\n",
+        )
+    ],
+    "Raise the ticket's priority:",
+    [
+        (
+            ID + ".yaml",
+            sub(BASE, "severity: 3", "severity: 2") + ROLLBACK + "    priority: critical\n",
+        )
+    ],
+    "    priority: critical",
+)
+EX["INC041"] = (
+    "A resolved incident needs at least one follow-up with purpose `prevention`: the "
+    "Resolve step is about identifying long-term fixes or mitigations.",
+    [(RID + ".yaml", RHEAD + RESOLVED_TL + RETRO)],
+    "File the long-term fix and list it:",
+    [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO)],
+    PREV.rstrip(),
+)
+EX["INC042"] = (
+    "The retrospective must be hosted by the person who was lead when the incident "
+    "was resolved (after any handover).",
+    [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO.replace("host: alex", "host: blair"))],
+    "Correct the host, or record the handover with a `lead:` event before the resolution:",
+    [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO)],
+    "retrospective:\n  date: 2024-05-24\n  host: alex",
+)
+EX["INC043"] = (
+    'The incident was resolved more than `retro_due_days` (14) days before "now" '
+    "and has no `retrospective`. A warning.",
+    [(RID.replace("05-20", "05-06") + ".yaml", early(RHEAD + RESOLVED_TL) + PREV)],
+    "Hold the retrospective and record it:",
+    [
+        (
+            RID.replace("05-20", "05-06") + ".yaml",
+            early(RHEAD + RESOLVED_TL) + PREV + RETRO.replace("05-24", "05-10"),
+        )
+    ],
+    "retrospective:\n  date: 2024-05-10\n  host: alex",
+)
+EX["INC044"] = (
+    "The incident is open and its last timeline event is more than `stale_days` (7) "
+    'days before "now". A warning: log progress, or resolve it.',
+    [("2024-05-20-search-is-slow.yaml", BASE.replace("2024-05-28T09", "2024-05-20T09"))],
+    "Log what is happening:",
+    [
+        (
+            "2024-05-20-search-is-slow.yaml",
+            BASE.replace("2024-05-28T09", "2024-05-20T09")
+            + '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."\n',
+        )
+    ],
+    '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."',
+)
+
 
 def run(files):
     with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp) / "incident_records"; d.mkdir()
+        d = Path(tmp) / "incident_records"
+        d.mkdir()
         (d / "_roster.yaml").write_text(ROSTER)
         for name, text in files:
             (d / name).write_text(text)
         res = check_paths([d], POLICY, NOW, base=Path(tmp))
         return res.diagnostics
 
+
 def fmt(diag):
     s = f"{diag.path}:{diag.line}:{diag.column}: {diag.code} {diag.message}"
-    if diag.hint: s += f" ({diag.hint})"
+    if diag.hint:
+        s += f" ({diag.hint})"
     return s
+
 
 missing = [c for c in CODES if c not in EX]
 assert not missing, missing
-out = ["# Rules", "",
-"<!-- generated by docs/_tools/generate_rules.py from sphinx_incidents/core/codes.py -->", "",
-"`sphinx-incidents check` and the Sphinx extension report every problem as",
-"`path:line:column: CODE message`, at the line and column of the offending value, with a",
-"hint where one helps. **Errors** fail `check` (exit status 1) and, as Sphinx warnings,",
-"`sphinx-build -W`. **Warnings** are reported but only fail `check --strict` and `-W`",
-"builds. In Sphinx, each rule is the warning type `incidents` with the lowercased code as",
-"subtype, so `suppress_warnings = [\"incidents.inc043\"]` in `conf.py` silences one rule.",
-"",
-"The examples below use the Openverse policy, a roster with the people `alex` and `blair`",
-"(`blair` runs the rotation in the week of 2024-05-20; no one is named for later weeks), and \"now\" = 2024-06-01 00:00 UTC.",
-"Each output line is what `sphinx-incidents check` prints for the example.", "",
-"| Code | Level | Rule |", "|---|---|---|"]
+out = [
+    "# Rules",
+    "",
+    "<!-- generated by docs/_tools/generate_rules.py from sphinx_incidents/core/codes.py -->",
+    "",
+    "`sphinx-incidents check` and the Sphinx extension report every problem as",
+    "`path:line:column: CODE message`, at the line and column of the offending value, with a",
+    "hint where one helps. **Errors** fail `check` (exit status 1) and, as Sphinx warnings,",
+    "`sphinx-build -W`. **Warnings** are reported but only fail `check --strict` and `-W`",
+    "builds. In Sphinx, each rule is the warning type `incidents` with the lowercased code as",
+    'subtype, so `suppress_warnings = ["incidents.inc043"]` in `conf.py` silences one rule.',
+    "",
+    "The examples below use the Openverse policy, a roster with the people `alex` and `blair`",
+    "(`blair` runs the rotation in the week of 2024-05-20; no one is named for later weeks),",
+    'and "now" = 2024-06-01 00:00 UTC.',
+    "Each output line is what `sphinx-incidents check` prints for the example.",
+    "",
+    "| Code | Level | Rule |",
+    "|---|---|---|",
+]
 for code, (level, text) in CODES.items():
-    out.append(f"| [{code}](#{code.lower()}) | {level.value if hasattr(level,'value') else level} | {text} |")
+    out.append(f"| [{code}](#{code.lower()}) | {level.value} | {text} |")
 out.append("")
 for code, (level, text) in CODES.items():
     expl, bad, fixexpl, good, snippet = EX[code]
@@ -217,16 +336,40 @@ for code, (level, text) in CODES.items():
     mine = [d for d in diags if d.code == code]
     assert mine, (code, [fmt(d) for d in diags])
     others = [d for d in diags if d.code != code]
-    if others: print("note", code, [fmt(d) for d in others])
+    if others:
+        print("note", code, [fmt(d) for d in others])
     fixed = run(good)
     assert not fixed, (code, [fmt(d) for d in fixed])
-    lv = level.value if hasattr(level, "value") else str(level)
+    lv = level.value
     short = re.split(r" \(|: ", text)[0]
-    out += [f"({code.lower()})=", f"## {code}: {short[0].upper() + short[1:]}", "", f"Level: **{lv}**. {text[0].upper() + text[1:]}.", "", expl, ""]
+    out += [
+        f"({code.lower()})=",
+        f"## {code}: {short[0].upper() + short[1:]}",
+        "",
+        f"Level: **{lv}**. {text[0].upper() + text[1:]}.",
+        "",
+        expl,
+        "",
+    ]
     for name, txt in bad:
-        out += ["```{code-block} yaml", f":caption: incident_records/{name}", ":linenos:", "", txt.rstrip("\n"), "```", ""]
-    out += ["```console", "$ sphinx-incidents check"] + [fmt(d) for d in diags] + ["```", "", "**Fix.** " + fixexpl, ""]
+        out += [
+            "```{code-block} yaml",
+            f":caption: incident_records/{name}",
+            ":linenos:",
+            "",
+            txt.rstrip("\n"),
+            "```",
+            "",
+        ]
+    out += (
+        ["```console", "$ sphinx-incidents check"]
+        + [fmt(d) for d in diags]
+        + ["```", "", "**Fix.** " + fixexpl, ""]
+    )
     if snippet:
         out += ["```yaml", snippet, "```", ""]
-open(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parents[1] / "reference" / "rules.md", "w").write("\n".join(out).rstrip("\n") + "\n")
+target = (
+    Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "reference" / "rules.md"
+)
+target.write_text("\n".join(out).rstrip("\n") + "\n", encoding="utf-8")
 print("ok", len(CODES))

@@ -60,5 +60,7 @@ def use_colour(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def paint(text: str, code: str, stream: TextIO = sys.stdout) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if use_colour(stream) else text
+def paint(text: str, code: str, stream: TextIO | None = None) -> str:
+    """ANSI colour ``code`` around ``text`` when ``stream`` (default: stdout now) is a TTY."""
+    target = sys.stdout if stream is None else stream
+    return f"\x1b[{code}m{text}\x1b[0m" if use_colour(target) else text

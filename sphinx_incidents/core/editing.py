@@ -11,6 +11,7 @@ Sphinx-free, like the rest of the core.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import stat
@@ -488,12 +489,20 @@ else:
         fcntl.flock(fd, fcntl.LOCK_EX)
 
 
+def _remove_leftovers(target: Path) -> None:
+    """Temp files of writers killed mid-write (temps are only written under the lock)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with suppress(OSError):
+            leftover.unlink()
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the record ``path`` (read, validate, write inside).
 
     The lock is on the file itself, so no lock files are left behind.  A replaced file is a
     new inode: after waiting, the lock is taken again when the path now names another file.
+    Temporary files left by a writer that was killed are removed once the lock is held.
     :class:`FileNotFoundError` when the file does not exist.
     """
     while True:
@@ -506,6 +515,7 @@ def locked(path: Path) -> Iterator[None]:
             except FileNotFoundError:
                 continue
             if (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino):
+                _remove_leftovers(Path(os.path.realpath(path)))
                 yield
                 return
         finally:

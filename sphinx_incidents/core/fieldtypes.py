@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -116,11 +117,17 @@ _FLOAT_RE = re.compile(
 _YAML_TIMESTAMP_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9].*)?$")
 
 
+# The first characters of every null, bool, number and timestamp word above ("" is null).
+_SPECIAL_FIRST = frozenset(["", *"~nNyYtTfFoO+-.0123456789"])
+
+
 def yaml11_reading(node: ScalarNode) -> str | None:
     """What a YAML 1.1 loader would turn this plain scalar into, if not text."""
     if not node.plain:
         return None
     value = node.value
+    if value[:1] not in _SPECIAL_FIRST:  # fast path: most text starts with another letter
+        return None
     if value in _NULL_WORDS:
         return "nothing (null)"
     if value in _BOOL_WORDS:
@@ -231,6 +238,12 @@ class Handle(Text):
         return {"type": "string", "pattern": _HANDLE_RE.pattern}
 
 
+# Printable ASCII only, no '[' ']' '@' in the host: urlsplit would give scheme http(s), a
+# non-empty netloc, and no error; nothing in it is whitespace.  Anything else takes the full check.
+_SIMPLE_URL_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][!-~]*)?")
+_WHITESPACE_RE = re.compile(r"\s")
+
+
 @dataclass
 class Url(Text):
     """An absolute http(s) URL; other schemes (``javascript:``) never reach a page."""
@@ -238,11 +251,17 @@ class Url(Text):
     description: str = "an http(s) URL"
 
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
-        parts = urlsplit(value)
+        if _SIMPLE_URL_RE.fullmatch(value):  # the common case, accepted without urlsplit
+            return value
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. "Invalid IPv6 URL" for an unbalanced '['
+            parts = None
         if (
-            parts.scheme not in ("http", "https")
+            parts is None
+            or parts.scheme not in ("http", "https")
             or not parts.netloc
-            or any(c.isspace() for c in value)
+            or _WHITESPACE_RE.search(value)  # \s is exactly str.isspace()
         ):
             ctx.at(
                 node,
@@ -509,11 +528,19 @@ class Record(FieldType):
     def description(self) -> str:  # type: ignore[override]
         return f"a mapping ({self.name})"
 
+    @cached_property
+    def _known(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def _required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
     def convert(self, node: Node, ctx: Context) -> Any:
         if not isinstance(node, MappingNode):
             ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
             return INVALID
-        known = {f.name: f for f in self.fields}
+        known = self._known
         values: dict[str, Any] = {}
         for key, (key_node, value_node) in node.pairs.items():
             spec = known.get(key)
@@ -528,9 +555,10 @@ class Record(FieldType):
             value = spec.type.convert(value_node, ctx)
             if value is not INVALID:
                 values[key] = value
-        for spec in self.fields:
-            if spec.required and spec.name not in node.pairs:
-                ctx.at(node, "INC003", f"required field '{spec.name}' is missing in {self.name}")
+        pairs = node.pairs
+        for name in self._required:
+            if name not in pairs:
+                ctx.at(node, "INC003", f"required field '{name}' is missing in {self.name}")
         fields = Fields(node, values)
         return self.build(fields, ctx) if self.build else fields
 

@@ -320,6 +320,6 @@ def load_incident(
     complete = (
         isinstance(timeline_node, SequenceNode)
         and len(timeline) == len(timeline_node.items)
-        and all(set(event.node.pairs) <= set(event.values) for event in timeline)
+        and all(event.node.pairs.keys() <= event.values.keys() for event in timeline)
     )
     return build_incident(incident_id, shown, fields, policy, roster, complete)

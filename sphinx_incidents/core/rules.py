@@ -169,29 +169,27 @@ def known_people(incident: Incident, env: RuleEnv) -> None:
     roster = env.roster
     if roster is None:
         return
-    known = sorted(roster.handles)
+    handles = roster.handles
 
-    def check(handle: str | None, where: tuple[int, int], role: str) -> None:
-        if handle and handle not in roster.handles:  # unreadable handles: reported as INC004
+    # Positions and suggestions are only worked out for a handle that is reported.
+    def check(handle: str | None, fields: Fields | None, name: str, role: str) -> None:
+        if handle and handle not in handles:  # unreadable handles: reported as INC004
             env.report(
-                where,
+                _pos(fields, name),
                 "INC031",
                 f"{role} '{handle}' is not in the roster",
-                did_you_mean(handle, known),
+                did_you_mean(handle, sorted(handles)),
             )
 
-    check(incident.recorded_by, _pos(incident.source, "recorded_by"), "recorded_by")
+    check(incident.recorded_by, incident.source, "recorded_by", "recorded_by")
     if not incident.lead_from_rotation:
-        check(incident.lead, _pos(incident.source, "lead"), "lead")
+        check(incident.lead, incident.source, "lead", "lead")
     for event in incident.timeline:
-        check(event.lead, _pos(event.source, "lead"), "lead")
-        check(event.by, _pos(event.source, "by"), "by")
+        check(event.lead, event.source, "lead", "lead")
+        check(event.by, event.source, "by", "by")
     if incident.retrospective is not None:
-        check(
-            incident.retrospective.host,
-            _pos(incident.retrospective.source, "host"),
-            "retrospective host",
-        )
+        retro = incident.retrospective
+        check(retro.host, retro.source, "host", "retrospective host")
 
 
 @rule

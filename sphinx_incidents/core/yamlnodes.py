@@ -148,90 +148,108 @@ def load_nodes(data: bytes, path: str) -> tuple[Node | None, list[Diagnostic]]:
     return root, diagnostics
 
 
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
 def _build(text: str, diagnostics: list[Diagnostic], path: str) -> Node | None:
-    """Turn the event stream into nodes, refusing what records must never contain."""
-    stack: list[list[object]] = []  # frames: [container node, pending key or None]
+    """Turn the event stream into nodes, refusing what records must never contain.
+
+    This loop runs once per YAML event of every record, so it is written for speed:
+    exact class tests instead of ``isinstance`` chains, the parser driven directly rather
+    than through the ``yaml.parse`` generator, the common mapping case inlined.
+    """
+    stack: list[list[Any]] = []  # frames: [container node, pending key or None]
     root: Node | None = None
     documents = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            line, column = _pos(event.start_mark)
-            raise _Fatal(
-                line,
-                column,
-                f"aliases are not allowed (*{event.anchor})",
-                "repeat the value instead of using anchors and aliases",
-            )
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
+    loader = _Loader(text)
+    try:
+        while True:
+            event: Any = loader.get_event()
+            if event is None:  # after StreamEndEvent
+                break
+            cls = event.__class__
+            node: Node
+            if cls is _SCALAR or cls is _MAPPING_START or cls is _SEQUENCE_START:
+                mark = event.start_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                if event.anchor is not None:
+                    raise _Fatal(
+                        line,
+                        column,
+                        f"anchors are not allowed (&{event.anchor})",
+                        "repeat the value instead of using anchors and aliases",
+                    )
+                if event.tag is not None:
+                    raise _Fatal(
+                        line,
+                        column,
+                        f"tags are not allowed ({event.tag})",
+                        "records are plain data; remove the tag and quote the value if needed",
+                    )
+                if cls is _SCALAR:
+                    # plain style: the parser marks it implicit for the resolver
+                    node = ScalarNode(line, column, event.value, bool(event.implicit[0]))
+                elif cls is _MAPPING_START:
+                    node = MappingNode(line, column)
+                else:
+                    node = SequenceNode(line, column)
+            elif cls in _COLLECTION_ENDS:
+                stack.pop()
+                continue
+            elif cls is yaml.AliasEvent:
                 line, column = _pos(event.start_mark)
                 raise _Fatal(
                     line,
                     column,
-                    "more than one YAML document in the file",
-                    "one record per file; remove the extra `---`",
-                )
-            continue
-        if not isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.CollectionEndEvent):
-            continue
-        if isinstance(event, yaml.NodeEvent):
-            anchor = event.anchor
-            if anchor is not None:
-                line, column = _pos(event.start_mark)
-                raise _Fatal(
-                    line,
-                    column,
-                    f"anchors are not allowed (&{anchor})",
+                    f"aliases are not allowed (*{event.anchor})",
                     "repeat the value instead of using anchors and aliases",
                 )
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                line, column = _pos(event.start_mark)
-                raise _Fatal(
-                    line,
-                    column,
-                    f"tags are not allowed ({tag})",
-                    "records are plain data; remove the tag and quote the value if needed",
-                )
-        line, column = _pos(event.start_mark)
-        node: Node
-        if isinstance(event, yaml.ScalarEvent):
-            plain = bool(event.implicit[0])  # plain style: style is None or '' by parser
-            node = ScalarNode(line, column, event.value, plain)
-        elif isinstance(event, yaml.MappingStartEvent):
-            node = MappingNode(line, column)
-        elif isinstance(event, yaml.SequenceStartEvent):
-            node = SequenceNode(line, column)
-        else:  # CollectionEndEvent
-            stack.pop()
-            continue
-        # attach node to its parent
-        if stack:
-            frame = stack[-1]
-            parent = frame[0]
-            if isinstance(parent, SequenceNode):
-                parent.items.append(node)
-            else:
-                assert isinstance(parent, MappingNode)
-                key = frame[1]
-                if key is None:
-                    frame[1] = node  # this node is a key
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    line, column = _pos(event.start_mark)
+                    raise _Fatal(
+                        line,
+                        column,
+                        "more than one YAML document in the file",
+                        "one record per file; remove the extra `---`",
+                    )
+                continue
+            else:  # stream start and end, document end
+                continue
+            # attach node to its parent
+            if stack:
+                frame = stack[-1]
+                parent = frame[0]
+                if parent.__class__ is SequenceNode:
+                    parent.items.append(node)
                 else:
-                    frame[1] = None
-                    assert isinstance(key, (ScalarNode, SequenceNode, MappingNode))
-                    _add_pair(parent, key, node, diagnostics, path)
-        else:
-            root = node
-        if isinstance(node, (MappingNode, SequenceNode)):
-            if len(stack) >= MAX_DEPTH:
-                raise _Fatal(
-                    line,
-                    column,
-                    f"nesting is deeper than {MAX_DEPTH} levels",
-                    "records are flat; this is not an incident record",
-                )
-            stack.append([node, None])
+                    key = frame[1]
+                    if key is None:
+                        frame[1] = node  # this node is a key
+                    else:
+                        frame[1] = None
+                        pairs = parent.pairs
+                        if key.__class__ is ScalarNode and key.value not in pairs:
+                            pairs[key.value] = (key, node)
+                        else:
+                            _add_pair(parent, key, node, diagnostics, path)
+            else:
+                root = node
+            if cls is not _SCALAR:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Fatal(
+                        line,
+                        column,
+                        f"nesting is deeper than {MAX_DEPTH} levels",
+                        "records are flat; this is not an incident record",
+                    )
+                stack.append([node, None])
+    finally:
+        loader.dispose()
     return root
 
 

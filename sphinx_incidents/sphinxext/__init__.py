@@ -43,7 +43,7 @@ def _copy_assets(app: Sphinx) -> None:
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
         for asset in sorted(ASSETS.iterdir()):
-            copy_asset_file(str(asset), str(static))
+            copy_asset_file(str(asset), str(static), force=True)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -8,6 +8,8 @@ The richer views (timeline Gantt, etc.) are separate directives that pages may a
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -99,12 +101,13 @@ def _name(directive: SphinxDirective, handle: str | None) -> str:
 def render_incident(
     incident: Incident,
     policy: Policy,
-    now: object,
+    now: datetime,
     anchor: str,
     directive: SphinxDirective,
     graph: bool = True,
 ) -> nodes.section:
     page = nodes.section(ids=[anchor], classes=["incident-page"])
+    page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
     lead_text = _name(directive, incident.current_lead)
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
@@ -234,9 +237,9 @@ def _list(items: list[str] | list[nodes.reference], container: nodes.Element) ->
     return container
 
 
-def timeline_table(incident: Incident, policy: Policy, now: object) -> nodes.table:
+def timeline_table(incident: Incident, policy: Policy, now: datetime) -> nodes.table:
     rows: list[list[Cell]] = []
-    for row in timeline_rows(incident, now):  # type: ignore[arg-type]
+    for row in timeline_rows(incident, now):
         change = []
         if row.status_after:
             change.append(

@@ -77,11 +77,16 @@ def table(
 ) -> nodes.table:
     """A docutils table every builder can write (HTML, LaTeX, text)."""
     result = nodes.table(classes=["incident-table", *classes])
+    result["support_smartquotes"] = False  # record text is shown exactly as written
     if caption:
         result += nodes.title(caption, caption)
     group = nodes.tgroup(cols=len(headers))
     result += group
-    for width in widths or [1] * len(headers):
+    converted = [[cell_node(value) for value in row] for row in rows]
+    # Text and LaTeX writers read colwidth as characters: give each column the width of
+    # its content (3 to 36, plus padding), never 1, which makes Sphinx 8.1's text writer spin.
+    texts = [[cell.astext() for cell in row] for row in converted]
+    for width in widths or _widths(headers, texts):
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
     group += head
@@ -93,13 +98,24 @@ def table(
     head += row
     body = nodes.tbody()
     group += body
-    for values in rows:
+    for cells in converted:
         row = nodes.row()
-        for value in values:
+        for cell in cells:
             entry = nodes.entry()
-            entry += cell_node(value)
+            entry += cell
             row += entry
         body += row
+    return result
+
+
+def _widths(headers: Sequence[str], cells: Sequence[Sequence[str]], cap: int = 36) -> list[int]:
+    """Column widths in characters (what the text builder wraps at; relative elsewhere)."""
+    result = []
+    for index, header in enumerate(headers):
+        texts = [header] + [row[index] for row in cells if index < len(row)]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
+        longest = max(len(t) for t in texts)
+        result.append(max(min(longest, cap), min(longest_word, cap), 3) + 2)
     return result
 
 

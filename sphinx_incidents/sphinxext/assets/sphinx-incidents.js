@@ -1,7 +1,8 @@
 /* sphinx-incidents: sort tables of class "incident-sortable" by clicking a header.
  * Offline, no dependencies.  A cell sorts by the data-sort-value of its first element
- * that has one (numbers compare as numbers), else by its text; empty values sort last in
- * both directions.  Headers carry aria-sort and respond to Enter and Space. */
+ * that has one (the build puts numbers there for times, durations and levels), else by its
+ * text; numbers compare as numbers, other text in code point order; empty values sort last
+ * in both directions.  Headers carry aria-sort and respond to Enter and Space. */
 (function () {
   "use strict";
 
@@ -18,7 +19,7 @@
     if (b === "") return -1;
     var x = Number(a), y = Number(b);
     if (!isNaN(x) && !isNaN(y)) return x - y;
-    return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
+    return a < b ? -1 : 1; // code point order, as the build sorted (ids, dates, keys)
   }
 
   function sortBy(table, headers, index) {

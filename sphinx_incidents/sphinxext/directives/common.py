@@ -58,31 +58,32 @@ def _depart_sort_value(self: Any, node: sort_value) -> None:
     self.body.append("</span>")
 
 
-def widths(headers: Sequence[str], rows: Sequence[Sequence[Cell]], cap: int = 36) -> list[int]:
-    """Column widths in characters (what the text builder wraps at; relative elsewhere)."""
-    result = []
-    for index, header in enumerate(headers):
-        texts = [header] + [_cell_text(row[index]) for row in rows if index < len(row)]
-        longest_word = max((len(w) for t in texts for w in t.split()), default=1)
-        longest = max(len(t) for t in texts)
-        result.append(max(min(longest, cap), min(longest_word, cap), 3) + 2)
-    return result
-
-
 def table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Cell]],
     classes: Sequence[str] = (),
     caption: str | None = None,
 ) -> nodes.table:
-    """:func:`sphinx_incidents.sphinxext.nodes.table` with widths fitted to the content."""
-    return nodes_table(headers, rows, classes, caption, widths(headers, rows))
+    """:func:`sphinx_incidents.sphinxext.nodes.table` (widths fitted to the content)."""
+    return nodes_table(headers, rows, classes, caption)
 
 
-def _cell_text(value: Cell) -> str:
-    if value is None:
-        return "—"
-    return value if isinstance(value, str) else value.astext()
+def verbatim(result: list[nodes.Node]) -> list[nodes.Node]:
+    """Keep record text as written: no smart quotes (``"`` stays ``"``) in any builder."""
+    for node in result:
+        if isinstance(node, nodes.Element):
+            node["support_smartquotes"] = False
+    return result
+
+
+class ViewDirective(SphinxDirective):
+    """Base of the view directives: :meth:`render` builds the nodes, kept :func:`verbatim`."""
+
+    def run(self) -> list[nodes.Node]:
+        return verbatim(self.render())
+
+    def render(self) -> list[nodes.Node]:
+        raise NotImplementedError
 
 
 def warn(directive: SphinxDirective, message: str) -> None:

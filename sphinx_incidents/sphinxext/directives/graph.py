@@ -6,13 +6,12 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core import mermaid
 from sphinx_incidents.core.analytics import edge_counts, incident_path
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import table, warn
+from sphinx_incidents.sphinxext.directives.common import ViewDirective, table, warn
 from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.nodes import Cell, diagram
 from sphinx_incidents.sphinxext.state import get_state
@@ -22,7 +21,6 @@ def transition_table(
     policy: Policy,
     path: list[tuple[str, str]] | None,
     counts: dict[tuple[str, str], int] | None,
-    caption: str | None = None,
 ) -> nodes.table:
     """From, to, and the step numbers of ``path`` and/or the ``counts`` per transition."""
     steps: dict[tuple[str, str], list[int]] = {}
@@ -41,10 +39,10 @@ def transition_table(
         if counts is not None:
             row.append(str(counts.get(edge, 0)))
         rows.append(row)
-    return table(headers, rows, classes=["incident-transitions"], caption=caption)
+    return table(headers, rows, classes=["incident-transitions"])
 
 
-class IncidentGraphDirective(SphinxDirective):
+class IncidentGraphDirective(ViewDirective):
     """``.. incident-graph::`` with ``:incident: ID`` and ``:counts:``."""
 
     has_content = False
@@ -54,8 +52,8 @@ class IncidentGraphDirective(SphinxDirective):
         "caption": directives.unchanged,
     }
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         policy = state.policy
         incident: Incident | None = None
         incident_id = str(self.options.get("incident") or "").strip()
@@ -67,9 +65,8 @@ class IncidentGraphDirective(SphinxDirective):
                 if incident is None:
                     warn(self, f":incident: unknown incident id '{incident_id}'")
         with_counts = "counts" in self.options
-        deps = [ALL] if with_counts else []
-        if incident_id:
-            deps.append(incident_id)
+        # The policy is part of every incident's fingerprint, so ALL also covers policy edits.
+        deps = [ALL] if with_counts or not incident_id else [incident_id]
         note_dependency(self.env, self.env.docname, deps)
 
         path = incident_path(incident) if incident is not None else None
@@ -97,7 +94,9 @@ class IncidentGraphDirective(SphinxDirective):
         alt = caption or (
             f"Status graph of {incident.id}" if incident is not None else "Status graph"
         )
-        result.append(diagram(code, transition_table(policy, path, counts, caption), alt))
+        result.append(diagram(code, transition_table(policy, path, counts), alt))
+        if caption:  # under the graph, in every builder
+            result.append(nodes.paragraph(caption, caption, classes=["incident-caption"]))
         return result
 
 

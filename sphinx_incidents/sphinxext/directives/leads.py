@@ -5,7 +5,6 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core import mermaid
 from sphinx_incidents.core.analytics import LeadReport, lead_report
@@ -13,6 +12,7 @@ from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
+    ViewDirective,
     parse_date,
     person,
     sortable,
@@ -90,14 +90,14 @@ def bar_chart(report: LeadReport) -> str:
     )
 
 
-class IncidentLeadsDirective(SphinxDirective):
+class IncidentLeadsDirective(ViewDirective):
     """``.. incident-leads::`` with ``:since: YYYY-MM-DD``."""
 
     has_content = False
     option_spec = {"since": directives.unchanged}
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL, NOW])
         since = parse_date(self, "since")
         roster = state.result.roster

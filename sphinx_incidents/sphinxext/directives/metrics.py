@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core import mermaid
 from sphinx_incidents.core.analytics import (
@@ -15,7 +14,7 @@ from sphinx_incidents.core.analytics import (
     metrics_report,
 )
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import SORTABLE, sortable, table
+from sphinx_incidents.sphinxext.directives.common import ViewDirective, table
 from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
 from sphinx_incidents.sphinxext.nodes import Cell, diagram
@@ -31,18 +30,15 @@ def _figures_row(figures: SeverityMetrics, first: Cell) -> list[Cell]:
         str(figures.count),
         str(figures.open_count),
         str(figures.recurrences),
-        sortable(format_duration(figures.stabilize_median), figures.stabilize_median),
-        sortable(format_duration(figures.stabilize_p90), figures.stabilize_p90),
-        sortable(format_duration(figures.resolve_median), figures.resolve_median),
-        sortable(format_duration(figures.resolve_p90), figures.resolve_p90),
+        format_duration(figures.stabilize_median),
+        format_duration(figures.stabilize_p90),
+        format_duration(figures.resolve_median),
+        format_duration(figures.resolve_p90),
     ]
 
 
 def severity_table(report: MetricsReport, policy: Policy) -> nodes.table:
-    rows = [
-        _figures_row(f, sortable(severity_badge(policy, f.level or 0), f.level))
-        for f in report.by_severity
-    ]
+    rows = [_figures_row(f, severity_badge(policy, f.level or 0)) for f in report.by_severity]
     rows.append(_figures_row(report.overall, "All"))
     return table(
         [
@@ -56,7 +52,7 @@ def severity_table(report: MetricsReport, policy: Policy) -> nodes.table:
             "Resolve: p90",
         ],
         rows,
-        classes=[SORTABLE, "incident-metrics"],
+        classes=["incident-metrics"],  # not sortable: the "All" row stays last
     )
 
 
@@ -117,13 +113,13 @@ def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
     return items
 
 
-class IncidentMetricsDirective(SphinxDirective):
+class IncidentMetricsDirective(ViewDirective):
     """``.. incident-metrics::``."""
 
     has_content = False
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL, NOW])
         report = metrics_report(state.incidents, state.policy, state.now)
         policy = state.policy

@@ -5,11 +5,10 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core import mermaid
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import table, warn
+from sphinx_incidents.sphinxext.directives.common import ViewDirective, table, warn
 from sphinx_incidents.sphinxext.directives.graph import transition_table
 from sphinx_incidents.sphinxext.domain import ALL, note_dependency
 from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
@@ -89,14 +88,14 @@ TITLES = {
 }
 
 
-class IncidentPolicyDirective(SphinxDirective):
+class IncidentPolicyDirective(ViewDirective):
     """``.. incident-policy::`` with ``:part: severities|statuses|graph|steps``."""
 
     has_content = False
     option_spec = {"part": directives.unchanged}
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         # The policy file is part of every incident's fingerprint: ALL re-reads on change.
         note_dependency(self.env, self.env.docname, [ALL])
         parts: tuple[str, ...] = PARTS

@@ -5,12 +5,17 @@ from __future__ import annotations
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import column_text, column_value, parse_table_options
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import SORTABLE, sortable, table, warn
+from sphinx_incidents.sphinxext.directives.common import (
+    SORTABLE,
+    ViewDirective,
+    sortable,
+    table,
+    warn,
+)
 from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
 from sphinx_incidents.sphinxext.nodes import Cell
@@ -58,7 +63,7 @@ def cell(incident: Incident, column: str, policy: Policy) -> Cell:
     return sortable(content, value)
 
 
-class IncidentTableDirective(SphinxDirective):
+class IncidentTableDirective(ViewDirective):
     """``.. incident-table::`` with filter, column, sort, limit and caption options."""
 
     has_content = False
@@ -66,8 +71,8 @@ class IncidentTableDirective(SphinxDirective):
         "caption": directives.unchanged,
     }
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL])
         raw = {name: str(self.options[name]) for name in QUERY_OPTIONS if name in self.options}
         query, errors = parse_table_options(raw, state.policy, state.result.roster)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import (
     format_duration,
@@ -17,7 +16,13 @@ from sphinx_incidents.core.analytics import (
 )
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import chart_text, person, table, warn
+from sphinx_incidents.sphinxext.directives.common import (
+    ViewDirective,
+    chart_text,
+    person,
+    table,
+    warn,
+)
 from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
@@ -71,12 +76,13 @@ def events_table(
 
 
 def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
-    """A Gantt chart with one section per status and one bar per stay (``dateFormat X``)."""
+    """A Gantt chart with one section per status and one bar per stay (UTC timestamps)."""
     spans = status_spans(incident, now).spans
+    short = bool(spans) and spans[-1].end - spans[0].start < timedelta(days=2)
     lines = [
         "gantt",
-        "  dateFormat X",
-        "  axisFormat %m-%d %H:%M",
+        "  dateFormat YYYY-MM-DDTHH:mm:ssZ",
+        f"  axisFormat {'%H:%M' if short else '%m-%d'}",
         "  todayMarker off",
     ]
     order = {key: index for index, key in enumerate(policy.status_keys)}
@@ -94,7 +100,7 @@ def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
                 tags.append("crit")
             took = format_duration(span.duration).replace("<", "under")
             name = f"visit {visit} ({chart_text(took)})"
-            start, end = int(span.start.timestamp()), int(span.end.timestamp())
+            start, end = (m.strftime("%Y-%m-%dT%H:%M:%S+00:00") for m in (span.start, span.end))
             tag_text = "".join(f"{tag}, " for tag in tags)
             lines.append(f"    {name} :{tag_text}v{index}n{visit}, {start}, {end}")
     return "\n".join(lines)
@@ -115,14 +121,14 @@ def totals_table(incident: Incident, policy: Policy, now: datetime) -> nodes.tab
     return table(["Status", "Total time", "Visits"], rows, classes=["incident-status-times"])
 
 
-class IncidentTimelineDirective(SphinxDirective):
+class IncidentTimelineDirective(ViewDirective):
     """``.. incident-timeline:: ID``."""
 
     required_arguments = 1
     has_content = False
 
-    def run(self) -> list[nodes.Node]:
-        state = get_state(self.env.app)
+    def render(self) -> list[nodes.Node]:
+        state = get_state(self.env)
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id, NOW])
         incident = state.by_id.get(incident_id)
@@ -135,15 +141,16 @@ class IncidentTimelineDirective(SphinxDirective):
         intro += incident_xref(incident.id, incident.title)
         intro += nodes.Text(f" ({len(incident.timeline)} events; times in UTC).")
         heading = "Time per status"
+        chart = gantt(incident, state.policy, state.now)
+        totals = totals_table(incident, state.policy, state.now)
         return [
             intro,
             events_table(incident, state.policy, roster, state.now),
             nodes.rubric(heading, heading),
-            diagram(
-                gantt(incident, state.policy, state.now),
-                totals_table(incident, state.policy, state.now),
-                f"Time per status of {incident.id}",
-            ),
+            # no bar to draw (every stay took no time): the table says it all
+            diagram(chart, totals, f"Time per status of {incident.id}")
+            if "  section " in chart
+            else totals,
         ]
 
 
