@@ -12,8 +12,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
 from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
-from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
-from sphinx_incidents.sphinxext.nodes import Cell, table
+from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
 from sphinx_incidents.sphinxext.pages import index_order
 from sphinx_incidents.sphinxext.state import get_state
 

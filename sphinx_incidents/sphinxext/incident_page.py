@@ -21,10 +21,10 @@ from sphinx_incidents.core.analytics import (
     format_duration,
     format_timestamp,
     incident_path,
-    timeline_rows,
 )
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.timeline import events_table
 from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
 from sphinx_incidents.sphinxext.markdown import markdown_nodes, safe_url
 from sphinx_incidents.sphinxext.nodes import (
@@ -34,23 +34,13 @@ from sphinx_incidents.sphinxext.nodes import (
     external_link,
     field_list,
     section,
+    severity_badge,
+    status_badge,
     table,
 )
 from sphinx_incidents.sphinxext.state import get_state
 
 logger = logging.getLogger(__name__)
-
-
-def severity_badge(policy: Policy, level: int) -> nodes.inline:
-    severity = policy.severity(level)
-    text = f"{level} · {severity.name}" if severity else str(level)
-    return badge(text, f"incident-sev-{level}")
-
-
-def status_badge(policy: Policy, status: str | None) -> nodes.Node:
-    if status is None:
-        return nodes.Text("—")
-    return badge(policy.status_label(status), f"incident-status-{status}")
 
 
 class IncidentDirective(SphinxDirective):
@@ -113,7 +103,8 @@ def render_incident(
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
         lead_text += " (from the rotation)"
     if len(incident.leads) > 1:
-        lead_text += " — led by " + ", ".join(_name(directive, h) for h in incident.leads)
+        earlier = [h for h in incident.leads if h != incident.current_lead]
+        lead_text += ", after a handover from " + ", ".join(_name(directive, h) for h in earlier)
     severity_cell: Cell = severity_badge(policy, incident.current_severity)
     if incident.current_severity != incident.severity:
         container = nodes.inline()
@@ -165,7 +156,8 @@ def render_incident(
             "Status path",
             diagram(code, fallback, f"Status path of {incident.id}"),
         )
-    page += section(f"{anchor}-timeline", "Timeline", timeline_table(incident, policy, now))
+    roster = get_state(directive.env).result.roster
+    page += section(f"{anchor}-timeline", "Timeline", events_table(incident, policy, roster, now))
     if incident.follow_ups:
         rows: list[list[Cell]] = []
         for follow_up in incident.follow_ups:
@@ -235,37 +227,6 @@ def _list(items: list[str] | list[nodes.reference], container: nodes.Element) ->
         entry += paragraph
         container += entry
     return container
-
-
-def timeline_table(incident: Incident, policy: Policy, now: datetime) -> nodes.table:
-    rows: list[list[Cell]] = []
-    for row in timeline_rows(incident, now):
-        change = []
-        if row.status_after:
-            change.append(
-                policy.status_label(row.status_after) + (" (recurrence)" if row.recurrence else "")
-            )
-        if row.severity_after is not None:
-            change.append(f"severity {row.severity_before} → {row.severity_after}")
-        if row.lead_after:
-            change.append(f"lead → @{row.lead_after}")
-        note: Cell = None
-        if row.note:
-            note = nodes.container("", *markdown_nodes(row.note))
-        rows.append(
-            [
-                format_timestamp(row.at),
-                "+" + format_duration(row.since_detection),
-                "; ".join(change) or "—",
-                note,
-                f"@{row.by}" if row.by else None,
-            ]
-        )
-    return table(
-        ["Time (UTC)", "Since detection", "Change", "Note", "By"],
-        rows,
-        classes=["incident-timeline"],
-    )
 
 
 def setup_incident_page(app: Sphinx) -> None:

@@ -14,6 +14,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from sphinx_incidents.core.policy import Policy
+
 Cell: TypeAlias = nodes.Node | str | None
 
 
@@ -141,6 +143,18 @@ def field_list(items: Sequence[tuple[str, Cell]]) -> nodes.field_list:
         field += body
         result += field
     return result
+
+
+def severity_badge(policy: Policy, level: int) -> nodes.inline:
+    severity = policy.severity(level)
+    text = f"{level} · {severity.name}" if severity else str(level)
+    return badge(text, f"incident-sev-{level}")
+
+
+def status_badge(policy: Policy, status: str | None) -> nodes.Node:
+    if status is None:
+        return nodes.Text("—")
+    return badge(policy.status_label(status), f"incident-status-{status}")
 
 
 def external_link(text: str, url: str) -> nodes.reference:

@@ -16,8 +16,7 @@ from sphinx_incidents.core.analytics import (
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table
 from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
-from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
-from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
 # Bar colours per severity position (most severe first), as in sphinx-incidents.css.

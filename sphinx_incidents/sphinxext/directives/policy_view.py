@@ -11,8 +11,7 @@ from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table, warn
 from sphinx_incidents.sphinxext.directives.graph import transition_table
 from sphinx_incidents.sphinxext.domain import ALL, note_dependency
-from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
-from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
 PARTS = ("severities", "statuses", "graph", "steps")

@@ -17,8 +17,7 @@ from sphinx_incidents.sphinxext.directives.common import (
     warn,
 )
 from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
-from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
-from sphinx_incidents.sphinxext.nodes import Cell
+from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
 HEADERS = {

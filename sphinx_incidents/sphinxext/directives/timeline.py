@@ -24,9 +24,8 @@ from sphinx_incidents.sphinxext.directives.common import (
     warn,
 )
 from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
-from sphinx_incidents.sphinxext.incident_page import severity_badge, status_badge
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
-from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
 
