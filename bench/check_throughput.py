@@ -9,7 +9,8 @@ temporary folder, then times, best of ``--repeat`` runs with ``time.perf_counter
 
 Prints a Markdown table row per N (N, check seconds, bare seconds, ratio); ``--output FILE``
 appends the rows to FILE as well.  ``--profile`` runs the check once under cProfile and
-prints the hot spots.
+prints the hot spots; ``--no-gc`` pauses Python's cyclic garbage collector during both
+timings, to see how much of the difference is collector work on the retained record trees.
 
     python bench/check_throughput.py                    # N = 10,000
     python bench/check_throughput.py --count 1000 5000 --output bench/out/results.md
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import sys
@@ -41,12 +43,18 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
     sys.exit("PyYAML was built without libyaml (yaml.CSafeLoader); the comparison needs it")
 
 
-def best_of(repeat: int, function: Callable[[], object]) -> float:
+def best_of(repeat: int, function: Callable[[], object], pause_gc: bool = False) -> float:
     best = float("inf")
     for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
+        gc.collect()
+        if pause_gc:
+            gc.disable()
+        try:
+            started = time.perf_counter()
+            function()
+            best = min(best, time.perf_counter() - started)
+        finally:
+            gc.enable()
     return best
 
 
@@ -62,7 +70,7 @@ def bare_parse(folder: Path) -> int:
     return parsed
 
 
-def measure(count: int, repeat: int, profile: bool) -> tuple[float, float]:
+def measure(count: int, repeat: int, profile: bool, pause_gc: bool) -> tuple[float, float]:
     policy = load_policy()
     with tempfile.TemporaryDirectory(prefix="incidents-bench-") as name:
         folder = Path(name)
@@ -73,8 +81,8 @@ def measure(count: int, repeat: int, profile: bool) -> tuple[float, float]:
             sys.exit(f"generated records are not all valid:\n{shown}")
         if bare_parse(folder) != count:
             sys.exit("bare parse saw a different number of files")
-        check_seconds = best_of(repeat, lambda: check_paths([folder], policy, NOW))
-        bare_seconds = best_of(repeat, lambda: bare_parse(folder))
+        check_seconds = best_of(repeat, lambda: check_paths([folder], policy, NOW), pause_gc)
+        bare_seconds = best_of(repeat, lambda: bare_parse(folder), pause_gc)
         if profile:
             profiler = cProfile.Profile()
             profiler.runcall(check_paths, [folder], policy, NOW)
@@ -103,11 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs (3)")
     parser.add_argument("--output", type=Path, help="append the table rows to this file")
     parser.add_argument("--profile", action="store_true", help="print cProfile hot spots")
+    parser.add_argument(
+        "--no-gc",
+        action="store_true",
+        help="pause the cyclic garbage collector during both timings (diagnosis)",
+    )
     args = parser.parse_args(argv)
     rows = []
     print(HEADER)
     for count in args.counts:
-        check_seconds, bare_seconds = measure(count, args.repeat, args.profile)
+        check_seconds, bare_seconds = measure(count, args.repeat, args.profile, args.no_gc)
         row = (
             f"| {count:,} | {check_seconds:.2f} | {bare_seconds:.2f} | "
             f"{check_seconds / bare_seconds:.2f} |"

@@ -10,15 +10,18 @@ import tracemalloc
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sphinx_incidents.core import fieldtypes
 from sphinx_incidents.core.check import CheckResult, check_paths
 from sphinx_incidents.core.clock import resolve_now
 from sphinx_incidents.core.codes import CODES, level_of
+from sphinx_incidents.core.fieldtypes import INVALID, Context, Url, yaml11_reading
 from sphinx_incidents.core.policy import PolicyError, load_policy, parse_policy
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, load_nodes
@@ -414,3 +417,85 @@ def test_dates_and_datetimes_survive_the_dump() -> None:
     # The bases hold real datetimes, so dumping them writes timestamps the loader reads.
     assert isinstance(BASES[0]["detected"], datetime)
     assert isinstance(BASES[1]["retrospective"]["date"], date)
+
+
+# --- fast paths agree with the plain definitions -------------------------------------------------
+
+
+def _reference_url_ok(value: str) -> bool:
+    """The definition of an acceptable URL, written the slow and obvious way."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(c.isspace() for c in value)
+    )
+
+
+URLISH = st.lists(
+    st.sampled_from(
+        [
+            *("http", "https", "HTTPS", "ftp", "javascript", ":", "//", "/", "?", "#", "[", "]"),
+            *("@", "x", "a.b", "-", ":80", "é", " ", "\t", "\x00", "\x01", "\u00a0", "%20", "~"),
+        ]
+    )
+    | st.text(max_size=3),
+    max_size=12,
+).map("".join)
+
+
+@FAST
+@given(value=URLISH | st.text(max_size=40))
+def test_url_check_matches_its_definition(value: str) -> None:
+    ctx = Context("x.yaml")
+    node = ScalarNode(1, 1, value, False)
+    accepted = Url().check(value, node, ctx) is not INVALID
+    assert accepted is _reference_url_ok(value)
+    assert accepted is (ctx.diagnostics == [])
+
+
+@pytest.mark.parametrize("value", ["https://[x", "http://x]", "https://a:b@[::1"])
+def test_url_that_urlsplit_refuses_is_inc004_not_a_crash(value: str) -> None:
+    ctx = Context("x.yaml")
+    assert Url().check(value, ScalarNode(1, 1, value, False), ctx) is INVALID
+    assert [d.code for d in ctx.diagnostics] == ["INC004"]
+
+
+def _reference_reading(value: str) -> str | None:
+    """yaml11_reading without its first-character shortcut: every word list, every pattern."""
+    if value in fieldtypes._NULL_WORDS:
+        return "nothing (null)"
+    if value in fieldtypes._BOOL_WORDS:
+        return "a boolean"
+    if fieldtypes._INT_RE.match(value) or fieldtypes._FLOAT_RE.match(value):
+        return "a number"
+    if fieldtypes._YAML_TIMESTAMP_RE.match(value):
+        return "a date"
+    return None
+
+
+def _pyyaml_converts(value: str) -> bool:
+    """Whether PyYAML's own YAML 1.1 resolver reads this plain scalar as something not text."""
+    resolved = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    kinds = ("null", "bool", "int", "float", "timestamp")
+    return resolved in {f"tag:yaml.org,2002:{kind}" for kind in kinds}
+
+
+SCALARISH = st.lists(
+    st.sampled_from([*"0123456789+-._:eEoOxXbBnNyYtTfF~ ", "inf", "nan", "ull", "es", "rue"]),
+    max_size=10,
+).map("".join)
+
+
+@FAST
+@given(value=SCALARISH | st.text(max_size=12))
+def test_yaml11_reading_agrees_with_its_definition(value: str) -> None:
+    reading = yaml11_reading(ScalarNode(1, 1, value, True))
+    assert reading == _reference_reading(value)
+    # Whatever PyYAML would silently convert, we refuse as text (we are stricter: y, n).
+    if _pyyaml_converts(value):
+        assert reading is not None, value
+    assert yaml11_reading(ScalarNode(1, 1, value, False)) is None  # quoted: always text

@@ -6,6 +6,7 @@ One unreadable file never stops the others being checked; every problem becomes 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Iterable
@@ -95,6 +96,24 @@ def check_paths(
         result.diagnostics.extend(ctx.diagnostics)
     files = find_record_files(paths)
     result.files = files
+    base = base or Path.cwd()
+    # Thousands of records keep ~100 small node objects each alive; the cyclic garbage
+    # collector would rescan them again and again (a third of the run time at 10,000
+    # records). The trees hold no reference cycles, so pausing it loses nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _check_files(files, policy, now, base, result)
+    finally:
+        if collecting:
+            gc.enable()
+    result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return result
+
+
+def _check_files(
+    files: list[Path], policy: Policy, now: datetime, base: Path, result: CheckResult
+) -> None:
     seen: dict[str, str] = {}
     for path in files:
         shown = display_path(path, base)
@@ -123,8 +142,6 @@ def check_paths(
             if id_ok:
                 result.incidents.append(incident)
         result.diagnostics.extend(ctx.diagnostics)
-    result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
-    return result
 
 
 def _check_id(incident_id: str, path: Path, policy: Policy, ctx: Context) -> bool:
