@@ -24,7 +24,7 @@ from sphinx_incidents.core.analytics import (
 )
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.timeline import events_table
+from sphinx_incidents.sphinxext.directives.timeline import events_table, status_time_view
 from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
 from sphinx_incidents.sphinxext.markdown import markdown_nodes, safe_url
 from sphinx_incidents.sphinxext.nodes import (
@@ -157,7 +157,13 @@ def render_incident(
             diagram(code, fallback, f"Status path of {incident.id}"),
         )
     roster = get_state(directive.env).result.roster
-    page += section(f"{anchor}-timeline", "Timeline", events_table(incident, policy, roster, now))
+    page += section(
+        f"{anchor}-timeline",
+        "Timeline",
+        events_table(incident, policy, roster, now),
+        nodes.rubric("Time per status", "Time per status"),
+        status_time_view(incident, policy, now),
+    )
     if incident.follow_ups:
         rows: list[list[Cell]] = []
         for follow_up in incident.follow_ups:

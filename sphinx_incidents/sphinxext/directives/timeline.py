@@ -120,6 +120,16 @@ def totals_table(incident: Incident, policy: Policy, now: datetime) -> nodes.tab
     return table(["Status", "Total time", "Visits"], rows, classes=["incident-status-times"])
 
 
+def status_time_view(incident: Incident, policy: Policy, now: datetime) -> nodes.Node:
+    """Time per status: a Gantt chart in HTML, the totals table elsewhere."""
+    chart = gantt(incident, policy, now)
+    totals = totals_table(incident, policy, now)
+    # no bar to draw (every stay took no time): the table says it all
+    if "  section " not in chart:
+        return totals
+    return diagram(chart, totals, f"Time per status of {incident.id}")
+
+
 class IncidentTimelineDirective(ViewDirective):
     """``.. incident-timeline:: ID``."""
 
@@ -140,16 +150,11 @@ class IncidentTimelineDirective(ViewDirective):
         intro += incident_xref(incident.id, incident.title)
         intro += nodes.Text(f" ({len(incident.timeline)} events; times in UTC).")
         heading = "Time per status"
-        chart = gantt(incident, state.policy, state.now)
-        totals = totals_table(incident, state.policy, state.now)
         return [
             intro,
             events_table(incident, state.policy, roster, state.now),
             nodes.rubric(heading, heading),
-            # no bar to draw (every stay took no time): the table says it all
-            diagram(chart, totals, f"Time per status of {incident.id}")
-            if "  section " in chart
-            else totals,
+            status_time_view(incident, state.policy, state.now),
         ]
 
 
