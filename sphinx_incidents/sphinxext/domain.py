@@ -5,7 +5,11 @@ Domain data (pickled with the environment, merged after parallel reads):
 - ``incidents``: id -> (docname, anchor, title) of the page that renders the incident;
 - ``deps``: docname -> ids the document shows (``*`` = all incidents, ``now`` = the clock),
   so that :mod:`~sphinx_incidents.sphinxext.pages` can re-read exactly the pages a change
-  affects.  This is what keeps incremental builds from going stale.
+  affects.  This is what keeps incremental builds from going stale;
+- ``rendered``: docname -> ids of the incidents rendered there (the reverse of
+  ``incidents``), so that forgetting a document costs what it holds, not a scan of every
+  incident: Sphinx clears each document before reading it, and a scan made a full build
+  quadratic in the number of incidents.
 """
 
 from __future__ import annotations
@@ -52,9 +56,9 @@ class IncidentDomain(Domain):
     label = "Incidents"
     object_types = {"incident": ObjType("incident", "incident")}
     roles = {"incident": IncidentRole(warn_dangling=True)}
-    initial_data = {"incidents": {}, "deps": {}}
+    initial_data = {"incidents": {}, "deps": {}, "rendered": {}}
     dangling_warnings = {"incident": "unknown incident id %(target)r"}
-    data_version = 1
+    data_version = 2  # 2: "rendered"
 
     @property
     def incidents(self) -> dict[str, tuple[str, str, str]]:
@@ -64,19 +68,28 @@ class IncidentDomain(Domain):
     def deps(self) -> dict[str, set[str]]:
         return self.data.setdefault("deps", {})  # type: ignore[no-any-return]
 
+    @property
+    def rendered(self) -> dict[str, set[str]]:
+        return self.data.setdefault("rendered", {})  # type: ignore[no-any-return]
+
     def note_incident(self, incident_id: str, docname: str, anchor: str, title: str) -> None:
+        previous = self.incidents.get(incident_id)
+        if previous is not None and previous[0] != docname:
+            self.rendered.get(previous[0], set()).discard(incident_id)
         self.incidents[incident_id] = (docname, anchor, title)
+        self.rendered.setdefault(docname, set()).add(incident_id)
 
     def clear_doc(self, docname: str) -> None:
-        for incident_id, (doc, _, _) in list(self.incidents.items()):
-            if doc == docname:
+        for incident_id in self.rendered.pop(docname, ()):
+            entry = self.incidents.get(incident_id)
+            if entry is not None and entry[0] == docname:
                 del self.incidents[incident_id]
         self.deps.pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for incident_id, entry in otherdata["incidents"].items():
             if entry[0] in docnames:
-                self.incidents[incident_id] = entry
+                self.note_incident(incident_id, *entry)
         for docname, ids in otherdata["deps"].items():
             if docname in docnames:
                 self.deps.setdefault(docname, set()).update(ids)

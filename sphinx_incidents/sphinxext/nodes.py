@@ -7,6 +7,8 @@ builder can show, so latex and text builds never need the Mermaid command-line t
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
@@ -161,7 +163,27 @@ def external_link(text: str, url: str) -> nodes.reference:
     return nodes.reference(text, text, refuri=url, classes=["external"])
 
 
+def cache_mermaid_templates() -> None:
+    """Compile sphinxcontrib-mermaid's page templates once per process, not once per page.
+
+    Its ``html-page-context`` handler builds three ``jinja2.Template`` objects from constant
+    strings for every page that has a diagram (about 6 ms a page, 13 % of a 1,000-incident
+    build, since every incident page has its status graph).  A template is immutable once
+    compiled and ``render`` keeps no state, so handing back the same compiled template for
+    the same source renders exactly the same text.  Only a module whose ``Template`` is
+    still jinja2's own is touched.
+    """
+    module = sys.modules.get("sphinxcontrib.mermaid")
+    if module is None:
+        return
+    import jinja2
+
+    if getattr(module, "Template", None) is jinja2.Template:
+        setattr(module, "Template", functools.lru_cache(maxsize=32)(jinja2.Template))  # noqa: B010
+
+
 def setup_nodes(app: Sphinx) -> None:
+    cache_mermaid_templates()
     app.add_node(incident_diagram)
     app.add_post_transform(KeepMermaidForHtml)
     app.add_post_transform(KeepFallbackElsewhere)

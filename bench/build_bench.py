@@ -1,0 +1,661 @@
+"""Sphinx build benchmark: sphinx-incidents against plain MyST pages and against sphinx-needs.
+
+For each N (``--sizes``; default 100 and 1,000, add 5,000 with ``--sizes 100 1000 5000``)
+the same N generated records (:mod:`generate`) become three projects, built in the same run
+with the same theme, the html builder and ``-j 1``:
+
+- **baseline**: the same content hand-written as MyST pages (one page per incident with the
+  facts table, status path, timeline, time per status, follow-ups, retrospective and links
+  (where ours draws Mermaid diagrams, tables); an index page
+  with the table of all incidents and a hidden toctree), ``extensions = ["myst_parser"]``;
+- **ours**: the records plus ``sphinx_incidents`` (generated pages and index);
+- **needs**: sphinx-needs, one ``need`` per incident (same body) on one page per incident,
+  and a ``needtable`` of all of them on the index page.
+
+Ours is built again with ``-j 2``.  Then, incrementally, for ours and for the baseline:
+a rebuild with no change, one record edited (a timeline note appended; baseline: that page
+rewritten and the index page touched) and one record added (baseline: a new page and the
+index page rewritten).  Each build runs as a subprocess: wall time with
+``time.perf_counter``, peak memory from ``os.wait4``'s ``ru_maxrss``, documents re-read
+and written parsed from Sphinx's ``reading sources...`` / ``writing output...`` lines.
+
+Prints one Markdown table (a row per N) and, with ``--output`` (default
+``docs/benchmarks.md``), writes it into that file's "Build benchmarks" section with the
+command, the machine and the date, keeping every other section.
+
+    python bench/build_bench.py                         # N = 100 and 1,000
+    python bench/build_bench.py --sizes 1000 5000       # 5,000 takes a while
+    python bench/build_bench.py --theme furo --sizes 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import NOW, append_note, generate, make_record
+
+from sphinx_incidents.core.analytics import (
+    format_duration,
+    format_timestamp,
+    incident_path,
+    status_spans,
+    timeline_rows,
+)
+from sphinx_incidents.core.check import check_paths
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.policy import Policy, load_policy
+from sphinx_incidents.sphinxext.pages import index_order
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW_TEXT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+READ = re.compile(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
+WRITTEN = re.compile(r"^writing output\.\.\. \[\s*\d+%\] (\S+)", re.MULTILINE)
+SECTION = "## Build benchmarks"
+EDITED_NOTE = "Benchmark edit: watched the dashboards for another hour."
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+NO_NAV = 'html_sidebars = {"**": ["searchbox.html"]}\n'
+
+
+def _conf(theme: str, extensions: list[str], extra: str = "", nav: bool = False) -> str:
+    return (
+        'project = "bench"\n'
+        f"extensions = {extensions!r}\n"
+        f"html_theme = {theme!r}\n"
+        'exclude_patterns = ["_build"]\n' + ("" if nav or theme == "furo" else NO_NAV) + extra
+        # furo computes its navigation tree for every page whatever html_sidebars says
+    )
+
+
+ROOT_INDEX = "# Incident benchmark\n\n```{toctree}\nincidents/index\n```\n"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _who(roster: Roster | None, handle: str | None) -> str:
+    if not handle:
+        return "—"
+    name = roster.display_name(handle) if roster else handle
+    return f"{name} (@{handle})" if name != handle else f"@{handle}"
+
+
+def incident_body(incident: Incident, policy: Policy, roster: Roster | None, level: str) -> str:
+    """The facts and text our ``incident`` page shows, as MyST (``level``: heading marks)."""
+    sev = policy.severity(incident.current_severity)
+    lead = _who(roster, incident.current_lead)
+    if incident.lead_from_rotation and incident.current_lead == incident.lead:
+        lead += " (from the rotation)"
+    stabilized = (
+        f"{format_timestamp(incident.stabilized_at)} "
+        f"(after {format_duration(incident.time_to_stabilize)})"
+        if incident.stabilized_at
+        else "not yet"
+    )
+    resolved = (
+        f"{format_timestamp(incident.resolved_at)} "
+        f"(after {format_duration(incident.time_to_resolve)})"
+        if incident.resolved_at
+        else "not yet"
+    )
+    status = incident.current_status
+    facts = [
+        ["ID", f"`{incident.id}`"],
+        ["Severity", f"{incident.current_severity} · {sev.name if sev else ''}"],
+        ["Status", policy.status_label(status) if status else "—"],
+        ["Lead", lead],
+        ["Category", incident.category],
+        ["Services", ", ".join(incident.services) or "—"],
+        ["Detected", f"{format_timestamp(incident.detected)} (via {incident.detected_via})"],
+        ["Stabilized", stabilized],
+        ["Resolved", resolved],
+        ["Recurrences", str(incident.recurrences)],
+        ["Recorded by", _who(roster, incident.recorded_by)],
+    ]
+    out = [_md_table(["Fact", "Value"], facts)]
+    out.append(f"{level} Summary\n\n{incident.summary.strip()}\n")
+    if incident.impact:
+        out.append(f"{level} Impact\n\n{incident.impact.strip()}\n")
+    path = incident_path(incident)
+    out.append(f"{level} Status path\n")
+    out.append(
+        _md_table(
+            ["#", "From", "To"],
+            [
+                [str(n), policy.status_label(a), policy.status_label(b)]
+                for n, (a, b) in enumerate(path, start=1)
+            ],
+        )
+    )
+    rows = []
+    for row in timeline_rows(incident, NOW):
+        change = []
+        if row.status_after:
+            change.append(
+                policy.status_label(row.status_after) + (" (recurrence)" if row.recurrence else "")
+            )
+        rows.append(
+            [
+                format_timestamp(row.at),
+                "+" + format_duration(row.since_detection),
+                "; ".join(change) or "—",
+                row.note or "—",
+                f"@{row.by}" if row.by else "—",
+            ]
+        )
+    out.append(f"{level} Timeline\n")
+    out.append(_md_table(["Time (UTC)", "Since detection", "Change", "Note", "By"], rows))
+    spans = status_spans(incident, NOW)
+    order = {key: index for index, key in enumerate(policy.status_keys)}
+    seen = sorted({s.status for s in spans.spans}, key=lambda k: (order.get(k, len(order)), k))
+    totals = []
+    for key in seen:
+        total = spans.totals.get(key)
+        shown = format_duration(total) if total is not None else "— (final status)"
+        visits = sum(1 for s in spans.spans if s.status == key)
+        totals.append([policy.status_label(key), shown, str(visits)])
+    out.append(_md_table(["Status", "Total time", "Visits"], totals))
+    if incident.follow_ups:
+        out.append(f"{level} Follow-ups\n")
+        out.append(
+            _md_table(
+                ["Ticket", "Purpose", "Priority", "State"],
+                [
+                    [
+                        f"[{f.title}]({f.url})",
+                        f.purpose,
+                        f.priority or "—",
+                        "done" if f.done else "open",
+                    ]
+                    for f in incident.follow_ups
+                ],
+            )
+        )
+    retro = incident.retrospective
+    if retro is not None:
+        out.append(f"{level} Retrospective\n")
+        out.append(f"- Held: {retro.date.isoformat()}\n- Host: {_who(roster, retro.host)}")
+        if retro.notes_url:
+            out.append(f"- Notes: [retrospective notes]({retro.notes_url})")
+        out.append("")
+        if retro.root_cause:
+            out.append(f"**Root cause**\n\n{retro.root_cause}\n")
+        if retro.five_whys:
+            out.append("**Five whys**\n")
+            out += [f"{n}. {why}" for n, why in enumerate(retro.five_whys, start=1)]
+            out.append("")
+    if incident.links:
+        out.append(f"{level} Links\n")
+        out += [f"- [{link.title}]({link.url})" for link in incident.links]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def index_rows(incidents: list[Incident], policy: Policy, link: str) -> list[list[str]]:
+    rows = []
+    for incident in index_order(incidents):
+        sev = policy.severity(incident.current_severity)
+        status = incident.current_status
+        rows.append(
+            [
+                link.format(id=incident.id, title=incident.title),
+                f"{incident.current_severity} · {sev.name if sev else ''}",
+                policy.status_label(status) if status else "—",
+                f"@{incident.current_lead}" if incident.current_lead else "—",
+                format_timestamp(incident.detected),
+                format_duration(incident.time_to_resolve),
+            ]
+        )
+    return rows
+
+
+def baseline_page(incident: Incident, policy: Policy, roster: Roster | None) -> str:
+    return f"# {incident.title}\n\n" + incident_body(incident, policy, roster, "##")
+
+
+def baseline_index(incidents: list[Incident], policy: Policy) -> str:
+    open_count = sum(1 for i in incidents if i.is_open)
+    table = _md_table(
+        ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],
+        index_rows(incidents, policy, "[{title}]({id}.md)"),
+    )
+    entries = "\n".join(i.id for i in index_order(incidents))
+    return (
+        f"# Incidents\n\n{len(incidents)} incidents, {open_count} open. Open incidents come "
+        f"first, then the newest.\n\n{table}\n```{{toctree}}\n:hidden:\n\n{entries}\n```\n"
+    )
+
+
+def need_id(incident: Incident) -> str:
+    return "INC_" + incident.id.rsplit("-", 1)[1].zfill(6)
+
+
+def needs_page(incident: Incident, policy: Policy, roster: Roster | None) -> str:
+    sev = incident.current_severity
+    body = incident_body(incident, policy, roster, "####")
+    # headings are not allowed inside a directive: bold paragraphs instead
+    body = re.sub(r"^#### (.+)$", r"**\1**", body, flags=re.MULTILINE)
+    return (
+        f"# {incident.title}\n\n"
+        f"````{{need}} {incident.title}\n"
+        f":id: {need_id(incident)}\n"
+        f":status: {incident.current_status}\n"
+        f":tags: {';'.join(incident.services)}\n"
+        f":severity: {sev}\n"
+        f":lead: {incident.current_lead or ''}\n"
+        f":detected: {format_timestamp(incident.detected)}\n"
+        f":resolve: {format_duration(incident.time_to_resolve)}\n\n"
+        f"{body}````\n"
+    )
+
+
+def needs_index(incidents: list[Incident]) -> str:
+    entries = "\n".join(i.id for i in index_order(incidents))
+    return (
+        "# Incidents\n\n"
+        "```{needtable}\n:columns: id;title;severity;status;lead;detected;resolve\n"
+        ":style: table\n:sort: id\n```\n\n"
+        f"```{{toctree}}\n:hidden:\n\n{entries}\n```\n"
+    )
+
+
+NEEDS_CONF = (
+    'needs_id_regex = "^INC_[0-9]{6}$"\n'
+    "needs_fields = {"
+    + ", ".join(
+        f'"{n}": {{"description": "{n}", "nullable": True}}'
+        for n in ("severity", "lead", "detected", "resolve")
+    )
+    + "}\n"
+    'needs_types = [{"directive": "need", "title": "Incident", "prefix": "INC_", '
+    '"color": "#BFD8D2", "style": "node"}]\n'
+    "needs_build_json = False\n"
+)
+
+
+@dataclass
+class Projects:
+    root: Path
+    policy: Policy
+    roster: Roster | None
+    incidents: list[Incident]
+
+    @property
+    def records(self) -> Path:
+        return self.root / "records"
+
+    def src(self, kind: str) -> Path:
+        return self.root / kind / "src"
+
+    def out(self, kind: str) -> Path:
+        return self.root / kind / "out"
+
+
+def load(records: Path, policy: Policy) -> tuple[list[Incident], Roster | None]:
+    result = check_paths([records], policy, NOW)
+    if not result.ok:
+        shown = "\n".join(d.format_text() for d in result.diagnostics[:20])
+        sys.exit(f"generated records are not all valid:\n{shown}")
+    return result.incidents, result.roster
+
+
+def make_projects(
+    root: Path, count: int, theme: str, with_needs: bool, nav: bool = False
+) -> Projects:
+    policy = load_policy()
+    records = root / "records"
+    records.mkdir(parents=True)
+    generate(records, count)
+    incidents, roster = load(records, policy)
+    projects = Projects(root, policy, roster, incidents)
+    ours = projects.src("ours")
+    ours.mkdir(parents=True)
+    (ours / "conf.py").write_text(
+        _conf(
+            theme,
+            ["myst_parser", "sphinx_incidents"],
+            f'incidents_dir = "../../records"\nincidents_now = "{NOW_TEXT}"\n',
+            nav,
+        ),
+        encoding="utf-8",
+    )
+    (ours / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
+    base = projects.src("baseline") / "incidents"
+    base.mkdir(parents=True)
+    (base.parent / "conf.py").write_text(_conf(theme, ["myst_parser"], nav=nav), encoding="utf-8")
+    (base.parent / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
+    for incident in incidents:
+        (base / f"{incident.id}.md").write_text(
+            baseline_page(incident, policy, roster), encoding="utf-8"
+        )
+    (base / "index.md").write_text(baseline_index(incidents, policy), encoding="utf-8")
+    if with_needs:
+        needs = projects.src("needs") / "incidents"
+        needs.mkdir(parents=True)
+        (needs.parent / "conf.py").write_text(
+            _conf(theme, ["myst_parser", "sphinx_needs"], NEEDS_CONF, nav), encoding="utf-8"
+        )
+        (needs.parent / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
+        for incident in incidents:
+            (needs / f"{incident.id}.md").write_text(
+                needs_page(incident, policy, roster), encoding="utf-8"
+            )
+        (needs / "index.md").write_text(needs_index(incidents), encoding="utf-8")
+    return projects
+
+
+# --- running builds ---------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    seconds: float
+    max_rss_mb: float
+    read: list[str]
+    written: list[str]
+    warnings: int
+
+
+def sphinx_build(src: Path, out: Path, jobs: int = 1, fresh: bool = False) -> Build:
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-j", str(jobs), str(src), str(out)]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        text = stdout.read().decode("utf-8", "replace").replace("\r", "\n")
+        errors = stderr.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        sys.exit(f"build failed: {shlex.join(command)}\n{errors[-3000:]}")
+    warnings = errors.count("WARNING")
+    if warnings:
+        print(f"  {warnings} warnings in {src}:\n{errors[:1500]}", file=sys.stderr)
+    # with -j N, Sphinx logs chunks ("doc1 .. doc9"): the counts are only exact for -j 1
+    return Build(
+        seconds, usage.ru_maxrss / 1024, READ.findall(text), WRITTEN.findall(text), warnings
+    )
+
+
+def _later(path: Path) -> None:
+    """Make sure Sphinx sees a change even on coarse-mtime file systems."""
+    stamp = time.time() + 2
+    os.utime(path, (stamp, stamp))
+
+
+@dataclass
+class Row:
+    count: int
+    builds: dict[str, Build] = field(default_factory=dict)
+
+
+def run_size(
+    count: int, theme: str, with_needs: bool, jobs2: bool, keep: Path | None, nav: bool
+) -> Row:
+    root = Path(tempfile.mkdtemp(prefix=f"incidents-build-{count}-", dir=keep))
+    print(f"N={count}: projects in {root}", file=sys.stderr, flush=True)
+    projects = make_projects(root, count, theme, with_needs, nav)
+    row = Row(count)
+
+    def step(name: str, kind: str, **kwargs: object) -> Build:
+        build = sphinx_build(projects.src(kind), projects.out(kind), **kwargs)  # type: ignore[arg-type]
+        row.builds[name] = build
+        print(
+            f"  {name:<14} {build.seconds:8.2f} s  {build.max_rss_mb:7.0f} MB  "
+            f"read {len(build.read):>5}  written {len(build.written):>5}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return build
+
+    kinds = ["baseline", "ours", *(["needs"] if with_needs else [])]
+    for kind in kinds:  # interleaved: baseline, ours, needs, one after the other
+        step(kind, kind, fresh=True)
+    if jobs2:
+        step("ours-j2", "ours", jobs=2, fresh=True)
+        step("baseline-j2", "baseline", jobs=2, fresh=True)
+        step("ours-j1-again", "ours", fresh=True)  # the j2 build overwrote the j1 env
+    step("ours-noop", "ours")
+    step("baseline-noop", "baseline")
+
+    # edit one record (the newest-by-generation one keeps this deterministic)
+    target = projects.incidents[len(projects.incidents) // 2]
+    append_note(projects.records / Path(target.path).name, EDITED_NOTE)
+    step("ours-edit", "ours")
+    edited, _ = load(projects.records, projects.policy)
+    by_id = {i.id: i for i in edited}
+    base = projects.src("baseline") / "incidents"
+    (base / f"{target.id}.md").write_text(
+        baseline_page(by_id[target.id], projects.policy, projects.roster), encoding="utf-8"
+    )
+    _later(base / f"{target.id}.md")
+    _later(base / "index.md")
+    step("baseline-edit", "baseline")
+
+    # add one record
+    import random
+
+    new_id, text = make_record(count, random.Random(f"added-{count}"))
+    (projects.records / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    step("ours-add", "ours")
+    added, _ = load(projects.records, projects.policy)
+    new = next(i for i in added if i.id == new_id)
+    (base / f"{new_id}.md").write_text(
+        baseline_page(new, projects.policy, projects.roster), encoding="utf-8"
+    )
+    (base / "index.md").write_text(baseline_index(added, projects.policy), encoding="utf-8")
+    _later(base / "index.md")
+    step("baseline-add", "baseline")
+    if keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return row
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+HEADERS = [
+    "N",
+    "baseline (s)",
+    "ours (s)",
+    "sphinx-needs (s)",
+    "ours / baseline",
+    "ours / needs",
+    "ours -j2 (s)",
+    "-j2 / -j1",
+    "ours no-op (s)",
+    "ours edit 1 (s, re-read)",
+    "edit / full",
+    "baseline edit 1 (s, re-read)",
+    "ours add 1 (s, re-read, written)",
+    "baseline add 1 (s, re-read, written)",
+    "max RSS MB baseline / ours / needs",
+]
+
+
+def _s(build: Build | None) -> str:
+    return f"{build.seconds:.1f}" if build else "—"
+
+
+def table_row(row: Row) -> str:
+    b = row.builds
+    ours, base, needs = b["ours"], b["baseline"], b.get("needs")
+    j1 = b.get("ours-j1-again", ours)
+    j2 = b.get("ours-j2")
+    cells = [
+        f"{row.count:,}",
+        _s(base),
+        _s(ours),
+        _s(needs),
+        f"{ours.seconds / base.seconds:.2f}",
+        f"{ours.seconds / needs.seconds:.2f}" if needs else "—",
+        _s(j2),
+        f"{j2.seconds / j1.seconds:.2f}" if j2 else "—",
+        _s(b["ours-noop"]),
+        f"{b['ours-edit'].seconds:.2f}, {len(b['ours-edit'].read)}",
+        f"{b['ours-edit'].seconds / ours.seconds:.1%}",
+        f"{b['baseline-edit'].seconds:.2f}, {len(b['baseline-edit'].read)}",
+        f"{b['ours-add'].seconds:.1f}, {len(b['ours-add'].read)}, {len(b['ours-add'].written)}",
+        f"{b['baseline-add'].seconds:.1f}, {len(b['baseline-add'].read)}, "
+        f"{len(b['baseline-add'].written)}",
+        f"{base.max_rss_mb:.0f} / {ours.max_rss_mb:.0f} / "
+        + (f"{needs.max_rss_mb:.0f}" if needs else "—"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine(theme: str) -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}; "
+        f"Python {platform.python_version()}; Sphinx {_version('sphinx')}, "
+        f"myst-parser {_version('myst-parser')}, sphinx-needs {_version('sphinx-needs')}, "
+        f"sphinxcontrib-mermaid {_version('sphinxcontrib-mermaid')}, {theme} {_version(theme)}"
+    )
+
+
+def report(rows: list[Row], argv: list[str], theme: str, total: float) -> str:
+    command = "python bench/build_bench.py" + (" " + shlex.join(argv) if argv else "")
+    lines = [
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, theme {theme}",
+        "",
+        f"Command: `{command}` (or `nox -s bench -- {shlex.join(argv)}`); "
+        f"harness time {total / 60:.1f} min.",
+        f"Machine: {machine(theme)}.",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "---:|" * len(HEADERS),
+        *[table_row(row) for row in rows],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+INTRO = """\
+`bench/build_bench.py` builds the same generated records three ways in one run, same
+theme, html builder, `-j 1`: **baseline** (the same pages hand-written as MyST, only
+`myst_parser`), **ours** (`sphinx_incidents`) and **sphinx-needs** (one need per incident
+per page, a `needtable` index).  Times are wall-clock seconds of one `sphinx-build`
+subprocess each; compare ratios, not seconds, across machines.  *edit 1*: a timeline note
+appended to one record (baseline: that page rewritten, index page touched); *add 1*: one
+new record (baseline: a new page, index page rewritten); *re-read* and *written* count
+Sphinx's `reading sources` and `writing output` lines (with `-j 2` Sphinx logs chunks,
+so only `-j 1` counts are exact).  Memory is each build's peak RSS.  Unless `--nav` is
+given the sidebar holds only the search box: a navigation sidebar puts the whole toctree
+into every page, which makes every big project, with or without an extension, quadratic in
+N (at 1,000 incidents, 77 % of a build; furo always computes it).  Newest run first.
+"""
+
+
+def write_section(path: Path, text: str) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start = old.find(SECTION + "\n")
+    if start < 0:
+        new = old.rstrip("\n") + f"\n\n{SECTION}\n\n{INTRO}\n{text}"
+    else:
+        body_start = start + len(SECTION) + 1
+        following = re.search(r"^## ", old[body_start:], re.MULTILINE)
+        end = body_start + following.start() if following else len(old)
+        previous = old[body_start:end]
+        runs = previous[previous.find("### ") :] if "### " in previous else ""
+        new = (
+            old[:start]
+            + f"{SECTION}\n\n{INTRO}\n{text}\n{runs.strip()}\n"
+            + ("\n" + old[end:] if following else "")
+        )
+    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", "--count", dest="sizes", type=int, nargs="+", default=[100, 1000]
+    )
+    parser.add_argument(
+        "--theme",
+        default="alabaster",
+        help="html_theme of all three projects (default alabaster: furo computes its "
+        "navigation tree for every page whatever html_sidebars says, which makes any big "
+        "project quadratic; see docs/benchmarks.md)",
+    )
+    parser.add_argument(
+        "--nav",
+        action="store_true",
+        help="keep the theme's navigation sidebar (the whole toctree on every page: "
+        "quadratic in N for all three projects; default: search box only)",
+    )
+    parser.add_argument("--no-needs", action="store_true", help="skip the sphinx-needs build")
+    parser.add_argument("--no-j2", action="store_true", help="skip the -j 2 builds")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="Markdown file whose 'Build benchmarks' section gets the table ('-': none)",
+    )
+    parser.add_argument("--keep", type=Path, help="build under this folder and keep it")
+    args = parser.parse_args(argv)
+    with_needs = not args.no_needs
+    if with_needs and _version("sphinx-needs") == "not installed":
+        print("sphinx-needs is not installed: skipping that column", file=sys.stderr)
+        with_needs = False
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    rows = []
+    print("| " + " | ".join(HEADERS) + " |\n|" + "---:|" * len(HEADERS), flush=True)
+    for count in args.sizes:
+        row = run_size(count, args.theme, with_needs, not args.no_j2, args.keep, args.nav)
+        print(table_row(row), flush=True)
+        rows.append(row)
+    text = report(rows, argv, args.theme, time.perf_counter() - started)
+    if str(args.output) != "-":
+        write_section(args.output, text)
+        print(f"written to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
