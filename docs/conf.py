@@ -27,7 +27,7 @@ incidents_dir = "../incident_records"
 incidents_policy = "openverse"
 # A fixed "now" keeps the demo site reproducible: durations, "open for" and the stale and
 # retrospective-due warnings are computed against this instant, not the build machine's clock.
-incidents_now = "2026-11-20T12:00:00Z"
+incidents_now = "2026-11-27T12:00:00Z"
 
 # --- MyST -----------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist", "attrs_inline", "tasklist"]

@@ -438,7 +438,7 @@ def evil_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'project = "escaping"\n'
         'extensions = ["sphinx_incidents"]\n'
         'incidents_dir = "records"\n'
-        'incidents_now = "2026-11-20T12:00:00Z"\n'
+        'incidents_now = "2026-11-27T12:00:00Z"\n'
         # Smart quotes would turn '"' into a curly quote and '--' into a dash in the text
         # shown, which is typography, not escaping; compare the text exactly.
         "smartquotes = False\n",

@@ -13,7 +13,7 @@ import yaml
 from sphinx_incidents.cli.main import main
 
 RECORDS = Path(__file__).resolve().parents[1] / "incident_records"
-NOW = "2026-11-20T12:00:00Z"
+NOW = "2026-11-27T12:00:00Z"
 
 
 def roster_people() -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ INVALID = RECORDS / "invalid"
 VALID = RECORDS / "valid"
 DEMO = HERE.parent / "incident_records"
 NOW = resolve_now("2024-06-01T00:00:00Z")
-DEMO_NOW = resolve_now("2026-11-20T12:00:00Z")
+DEMO_NOW = resolve_now("2026-11-27T12:00:00Z")
 
 EXPECT_RE = re.compile(
     r"^# expect: (?P<code>INC\d{3}) (?P<line>\d+):(?P<column>\d+)"

@@ -28,7 +28,7 @@ LEADS_EXAMPLE = """\
 examples:
   sphinx-incidents leads                          # every record in incident_records/
   sphinx-incidents leads --since 2025-01-01 docs/incident_records
-  sphinx-incidents leads --now 2026-11-20T12:00:00Z
+  sphinx-incidents leads --now 2026-11-27T12:00:00Z
 
 People who led least recently come first; people from the roster who never led are listed.
 An incident counts once for every person who led it (a handover counts for both).

@@ -266,10 +266,15 @@ def retro_due(incident: Incident, env: RuleEnv) -> None:
         env.report(
             _resolving_event_pos(incident),
             "INC043",
-            f"resolved {(env.now - incident.resolved_at).days} days ago and no retrospective "
+            f"resolved {_days(env.now - incident.resolved_at)} days ago and no retrospective "
             f"(due within {days} days)",
             "hold the Review step and add `retrospective:`",
         )
+
+
+def _days(age: timedelta) -> str:
+    """Days with one decimal, so "7.2 days old (more than 7)" never reads "7 ... more than 7"."""
+    return f"{age.total_seconds() / 86400:.1f}"
 
 
 @rule
@@ -283,7 +288,7 @@ def stale(incident: Incident, env: RuleEnv) -> None:
         env.report(
             _pos(last.source, "at"),
             "INC044",
-            f"open, and the last event is {(env.now - last.at).days} days old (more than {days})",
+            f"open, and the last event is {_days(env.now - last.at)} days old (more than {days})",
             f"log progress: sphinx-incidents log {incident.id} --note '...'",
         )
 
