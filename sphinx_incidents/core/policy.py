@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
@@ -26,7 +25,12 @@ from sphinx_incidents.core.fieldtypes import (
 )
 from sphinx_incidents.core.yamlnodes import load_nodes
 
-SHIPPED = ("openverse",)
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+
+
+def shipped_policies() -> tuple[str, ...]:
+    """Names of the policies shipped in the package (``policies/<name>.yaml``)."""
+    return tuple(sorted(path.stem for path in POLICY_DIR.glob("*.yaml")))
 
 
 class PolicyError(Exception):
@@ -217,13 +221,13 @@ DEFAULT_ID_PATTERN = r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 def shipped_policy_path(name: str) -> Path:
-    return Path(str(resources.files("sphinx_incidents") / "policies" / f"{name}.yaml"))
+    return POLICY_DIR / f"{name}.yaml"
 
 
 def resolve_policy_path(spec: str | Path, base: Path | None = None) -> Path:
     """A shipped policy name (``openverse``) or a path, relative to ``base`` when given."""
     text = str(spec)
-    if text in SHIPPED:
+    if text in shipped_policies():
         return shipped_policy_path(text)
     path = Path(text)
     if not path.is_absolute() and base is not None:
@@ -238,7 +242,7 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
     try:
         data = path.read_bytes()
     except OSError as exc:
-        hint = f"use a shipped policy ({', '.join(SHIPPED)}) or a path to a YAML file"
+        hint = f"use a shipped policy ({', '.join(shipped_policies())}) or a path to a YAML file"
         raise PolicyError(
             [
                 Diagnostic(
