@@ -22,11 +22,12 @@ from sphinx_incidents.core.analytics import (
     format_timestamp,
     incident_path,
 )
-from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.directives.common import person
 from sphinx_incidents.sphinxext.directives.timeline import events_table, status_time_view
 from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
-from sphinx_incidents.sphinxext.markdown import markdown_nodes, safe_url
+from sphinx_incidents.sphinxext.markdown import markdown_nodes
 from sphinx_incidents.sphinxext.nodes import (
     Cell,
     badge,
@@ -74,18 +75,10 @@ class IncidentDirective(SphinxDirective):
                 state.policy,
                 state.now,
                 anchor,
-                self,
+                state.result.roster,
                 graph="no-graph" not in self.options,
             )
         ]
-
-
-def _name(directive: SphinxDirective, handle: str | None) -> str:
-    if not handle:
-        return "—"
-    roster = get_state(directive.env).result.roster
-    name = roster.display_name(handle) if roster else handle
-    return f"{name} (@{handle})" if name != handle else f"@{handle}"
 
 
 def render_incident(
@@ -93,18 +86,18 @@ def render_incident(
     policy: Policy,
     now: datetime,
     anchor: str,
-    directive: SphinxDirective,
+    roster: Roster | None,
     graph: bool = True,
 ) -> nodes.section:
     page = nodes.section(ids=[anchor], classes=["incident-page"])
     page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
-    lead_text = _name(directive, incident.current_lead)
+    lead_text = person(roster, incident.current_lead)
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
         lead_text += " (from the rotation)"
     if len(incident.leads) > 1:
         earlier = [h for h in incident.leads if h != incident.current_lead]
-        lead_text += ", after a handover from " + ", ".join(_name(directive, h) for h in earlier)
+        lead_text += ", after a handover from " + ", ".join(person(roster, h) for h in earlier)
     severity_cell: Cell = severity_badge(policy, incident.current_severity)
     if incident.current_severity != incident.severity:
         container = nodes.inline()
@@ -134,7 +127,7 @@ def render_incident(
             else "not yet",
         ),
         ("Recurrences", str(incident.recurrences)),
-        ("Recorded by", _name(directive, incident.recorded_by)),
+        ("Recorded by", person(roster, incident.recorded_by)),
     ]
     page += field_list(facts)
     page += section(f"{anchor}-summary", "Summary", *markdown_nodes(incident.summary))
@@ -156,7 +149,6 @@ def render_incident(
             "Status path",
             diagram(code, fallback, f"Status path of {incident.id}"),
         )
-    roster = get_state(directive.env).result.roster
     page += section(
         f"{anchor}-timeline",
         "Timeline",
@@ -169,7 +161,7 @@ def render_incident(
         for follow_up in incident.follow_ups:
             link = (
                 external_link(follow_up.title, follow_up.url)
-                if safe_url(follow_up.url)
+                if follow_up.url  # the loader accepts only http(s) URLs (INC004)
                 else nodes.Text(follow_up.title)
             )
             rows.append(
@@ -193,7 +185,7 @@ def render_incident(
             field_list(
                 [
                     ("Held", retro.date.isoformat()),
-                    ("Host", _name(directive, retro.host)),
+                    ("Host", person(roster, retro.host)),
                     (
                         "Notes",
                         external_link("retrospective notes", retro.notes_url)
