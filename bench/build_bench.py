@@ -46,7 +46,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import NOW, append_note, generate, make_record
+from generate import NOW, append_note, generate, make_record, reclassify
 
 from sphinx_incidents.core.analytics import (
     format_duration,
@@ -406,6 +406,22 @@ def sphinx_build(src: Path, out: Path, jobs: int = 1, fresh: bool = False) -> Bu
     )
 
 
+def _rewrite_baseline(projects: Projects, incident_id: str, index: bool) -> None:
+    """Make the baseline's source match the edited records: the incident's page, and the
+    index page when the edit changed the incident's row (as a person would)."""
+    edited, _ = load(projects.records, projects.policy)
+    by_id = {i.id: i for i in edited}
+    base = projects.src("baseline") / "incidents"
+    page = base / f"{incident_id}.md"
+    page.write_text(
+        baseline_page(by_id[incident_id], projects.policy, projects.roster), encoding="utf-8"
+    )
+    _later(page)
+    if index:
+        (base / "index.md").write_text(baseline_index(edited, projects.policy), encoding="utf-8")
+        _later(base / "index.md")
+
+
 def _later(path: Path) -> None:
     """Make sure Sphinx sees a change even on coarse-mtime file systems."""
     stamp = time.time() + 2
@@ -447,19 +463,22 @@ def run_size(
     step("ours-noop", "ours")
     step("baseline-noop", "baseline")
 
-    # edit one record (the newest-by-generation one keeps this deterministic)
+    # edit one record: a timeline note, which changes its page and nothing the index shows
+    # (the middle record by generation order keeps this deterministic)
+    base = projects.src("baseline") / "incidents"
     target = projects.incidents[len(projects.incidents) // 2]
     append_note(projects.records / Path(target.path).name, EDITED_NOTE)
     step("ours-edit", "ours")
-    edited, _ = load(projects.records, projects.policy)
-    by_id = {i.id: i for i in edited}
-    base = projects.src("baseline") / "incidents"
-    (base / f"{target.id}.md").write_text(
-        baseline_page(by_id[target.id], projects.policy, projects.roster), encoding="utf-8"
-    )
-    _later(base / f"{target.id}.md")
-    _later(base / "index.md")
+    _rewrite_baseline(projects, target.id, index=False)
     step("baseline-edit", "baseline")
+
+    # edit one record so that its index row changes: a severity reclassification
+    row_target = projects.incidents[len(projects.incidents) // 3]
+    severity = 3 if row_target.current_severity != 3 else 2
+    reclassify(projects.records / Path(row_target.path).name, severity)
+    step("ours-edit-row", "ours")
+    _rewrite_baseline(projects, row_target.id, index=True)
+    step("baseline-edit-row", "baseline")
 
     # add one record
     import random
@@ -468,6 +487,7 @@ def run_size(
     (projects.records / f"{new_id}.yaml").write_text(text, encoding="utf-8")
     step("ours-add", "ours")
     added, _ = load(projects.records, projects.policy)
+    base = projects.src("baseline") / "incidents"
     new = next(i for i in added if i.id == new_id)
     (base / f"{new_id}.md").write_text(
         baseline_page(new, projects.policy, projects.roster), encoding="utf-8"
@@ -495,6 +515,9 @@ HEADERS = [
     "ours edit 1 (s, re-read)",
     "edit / full",
     "baseline edit 1 (s, re-read)",
+    "ours edit 1 row (s, re-read)",
+    "row edit / full",
+    "baseline edit 1 row (s, re-read)",
     "ours add 1 (s, re-read, written)",
     "baseline add 1 (s, re-read, written)",
     "max RSS MB baseline / ours / needs",
@@ -523,6 +546,9 @@ def table_row(row: Row) -> str:
         f"{b['ours-edit'].seconds:.2f}, {len(b['ours-edit'].read)}",
         f"{b['ours-edit'].seconds / ours.seconds:.1%}",
         f"{b['baseline-edit'].seconds:.2f}, {len(b['baseline-edit'].read)}",
+        f"{b['ours-edit-row'].seconds:.2f}, {len(b['ours-edit-row'].read)}",
+        f"{b['ours-edit-row'].seconds / ours.seconds:.1%}",
+        f"{b['baseline-edit-row'].seconds:.2f}, {len(b['baseline-edit-row'].read)}",
         f"{b['ours-add'].seconds:.1f}, {len(b['ours-add'].read)}, {len(b['ours-add'].written)}",
         f"{b['baseline-add'].seconds:.1f}, {len(b['baseline-add'].read)}, "
         f"{len(b['baseline-add'].written)}",
@@ -579,8 +605,10 @@ theme, html builder, `-j 1`: **baseline** (the same pages hand-written as MyST, 
 `myst_parser`), **ours** (`sphinx_incidents`) and **sphinx-needs** (one need per incident
 per page, a `needtable` index).  Times are wall-clock seconds of one `sphinx-build`
 subprocess each; compare ratios, not seconds, across machines.  *edit 1*: a timeline note
-appended to one record (baseline: that page rewritten, index page touched); *add 1*: one
-new record (baseline: a new page, index page rewritten); *re-read* and *written* count
+appended to one record, which changes nothing the index shows (baseline: that page
+rewritten); *edit 1 row*: a severity reclassification, which changes the record's index
+row (baseline: that page and the index page rewritten); *add 1*: one new record (baseline:
+a new page, index page rewritten); *re-read* and *written* count
 Sphinx's `reading sources` and `writing output` lines (with `-j 2` Sphinx logs chunks,
 so only `-j 1` counts are exact).  Memory is each build's peak RSS.  Unless `--nav` is
 given the sidebar holds only the search box: a navigation sidebar puts the whole toctree

@@ -167,10 +167,28 @@ def generate(folder: Path, count: int, seed: int = 2024) -> None:
 
 def append_note(path: Path, text: str, at: str = "2025-12-31T23:00:00Z") -> None:
     """The edit a maintainer makes most: one more timeline note (index rows unchanged)."""
-    body = path.read_text(encoding="utf-8")
-    marker = "follow_ups:\n"
     event = f"  - at: {at}\n    by: {PEOPLE[0]}\n    note: {_q(text)}\n"
-    path.write_text(body.replace(marker, event + marker, 1), encoding="utf-8")
+    _add_event(path, event)
+
+
+def _add_event(path: Path, event: str) -> None:
+    """Insert ``event`` (indented YAML lines) after the last event of the timeline."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("timeline:\n") + 1
+    end = start
+    while end < len(lines) and lines[end].startswith(" "):
+        end += 1
+    lines[end:end] = [event]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def reclassify(path: Path, severity: int, at: str = "2025-12-31T23:30:00Z") -> None:
+    """An edit that changes what the index shows: the severity is reclassified."""
+    event = (
+        f"  - at: {at}\n    by: {PEOPLE[0]}\n    severity: {severity}\n"
+        f"    note: {_q('Reclassified after the impact review.')}\n"
+    )
+    _add_event(path, event)
 
 
 if __name__ == "__main__":

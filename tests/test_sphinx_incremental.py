@@ -67,6 +67,13 @@ def edit_body(src: Path) -> None:
     path.write_text(path.read_text().replace("we fixed it", "we fixed it for good"))
 
 
+def edit_resolved_time(src: Path) -> None:
+    path = _record(src, "2024-04-15-thumbnails-down")
+    text = path.read_text()
+    assert "2024-04-15T16:00:00Z\n    status: resolved" in text
+    path.write_text(text.replace("2024-04-15T16:00:00Z", "2024-04-15T17:30:00Z"))
+
+
 def add_record(src: Path) -> None:
     text = _record(src).read_text().replace("API search times out", "A brand new incident")
     (src / "records" / "2024-05-21-brand-new.yaml").write_text(
@@ -101,6 +108,7 @@ def change_config(src: Path) -> None:
 CHANGES: dict[str, Callable[[Path], None]] = {
     "edit-title": edit_record,
     "edit-body": edit_body,
+    "edit-resolved-time": edit_resolved_time,
     "add": add_record,
     "delete": delete_record,
     "rename": rename_record,
@@ -135,17 +143,32 @@ def test_editing_one_record_rereads_only_what_shows_it(tmp_path: Path) -> None:
     shutil.copytree(ROOT, src)
     out = tmp_path / "out"
     first = build(src, out)
-    assert len(reread(first.stdout)) == 11
+    assert len(reread(first.stdout)) == 12
     nothing = build(src, out)
     assert reread(nothing.stdout) == set()
+    # the summary: its page and the page that links to it; the index and the tables do
+    # not show summaries, so their content digests are unchanged and they are not re-read
     edit_body(src)
     again = build(src, out)
-    # its page, the index that aggregates incidents, and the page that links to it
-    assert reread(again.stdout) == {f"incidents/{RECORD}", "incidents/index", "refs"}
+    assert reread(again.stdout) == {f"incidents/{RECORD}", "refs"}
     other = _record(src, "2024-04-15-thumbnails-down")
     other.write_text(other.read_text().replace("we fixed it", "we fixed it twice"))
-    third = build(src, out)
-    assert reread(third.stdout) == {"incidents/2024-04-15-thumbnails-down", "incidents/index"}
+    assert reread(build(src, out).stdout) == {"incidents/2024-04-15-thumbnails-down"}
+    # the time to resolve: the index shows it; neither table does (the second lists
+    # only open incidents)
+    edit_resolved_time(src)
+    assert reread(build(src, out).stdout) == {
+        "incidents/2024-04-15-thumbnails-down",
+        "incidents/index",
+    }
+    # the title: shown everywhere
+    edit_record(src)
+    assert reread(build(src, out).stdout) == {
+        f"incidents/{RECORD}",
+        "incidents/index",
+        "refs",
+        "tables",
+    }
 
 
 def test_git_status_stays_clean_and_stubs_are_stable(tmp_path: Path) -> None:

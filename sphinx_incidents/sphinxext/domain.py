@@ -9,7 +9,10 @@ Domain data (pickled with the environment, merged after parallel reads):
 - ``rendered``: docname -> ids of the incidents rendered there (the reverse of
   ``incidents``), so that forgetting a document costs what it holds, not a scan of every
   incident: Sphinx clears each document before reading it, and a scan made a full build
-  quadratic in the number of incidents.
+  quadratic in the number of incidents;
+- ``views``: docname -> [(kind, params, digest)] for the aggregate views that know exactly
+  what they show (see :mod:`~sphinx_incidents.sphinxext.view_digests`): such a document is
+  re-read only when the digest of its content changes, not whenever any record does.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ class IncidentDomain(Domain):
     label = "Incidents"
     object_types = {"incident": ObjType("incident", "incident")}
     roles = {"incident": IncidentRole(warn_dangling=True)}
-    initial_data = {"incidents": {}, "deps": {}, "rendered": {}}
+    initial_data = {"incidents": {}, "deps": {}, "rendered": {}, "views": {}}
     dangling_warnings = {"incident": "unknown incident id %(target)r"}
-    data_version = 2  # 2: "rendered"
+    data_version = 3  # 2: "rendered", 3: "views"
 
     @property
     def incidents(self) -> dict[str, tuple[str, str, str]]:
@@ -71,6 +74,10 @@ class IncidentDomain(Domain):
     @property
     def rendered(self) -> dict[str, set[str]]:
         return self.data.setdefault("rendered", {})  # type: ignore[no-any-return]
+
+    @property
+    def views(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...], str]]]:
+        return self.data.setdefault("views", {})  # type: ignore[no-any-return]
 
     def note_incident(self, incident_id: str, docname: str, anchor: str, title: str) -> None:
         previous = self.incidents.get(incident_id)
@@ -85,6 +92,7 @@ class IncidentDomain(Domain):
             if entry is not None and entry[0] == docname:
                 del self.incidents[incident_id]
         self.deps.pop(docname, None)
+        self.views.pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
         for incident_id, entry in otherdata["incidents"].items():
@@ -93,6 +101,9 @@ class IncidentDomain(Domain):
         for docname, ids in otherdata["deps"].items():
             if docname in docnames:
                 self.deps.setdefault(docname, set()).update(ids)
+        for docname, views in otherdata.get("views", {}).items():
+            if docname in docnames:
+                self.views.setdefault(docname, []).extend(views)
 
     def resolve_xref(
         self,
@@ -151,6 +162,14 @@ def note_dependency(env: BuildEnvironment, docname: str, ids: Iterable[str]) -> 
     domain = env.get_domain("incident")
     assert isinstance(domain, IncidentDomain)
     domain.deps.setdefault(docname, set()).update(ids)
+
+
+def note_view(
+    env: BuildEnvironment, docname: str, kind: str, params: tuple[tuple[str, str], ...], digest: str
+) -> None:
+    """Record that ``docname`` shows the view ``kind`` with ``params``, whose content has
+    ``digest`` (see :mod:`~sphinx_incidents.sphinxext.view_digests`)."""
+    incident_domain(env).views.setdefault(docname, []).append((kind, params, digest))
 
 
 def incident_domain(env: BuildEnvironment) -> IncidentDomain:

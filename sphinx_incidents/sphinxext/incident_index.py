@@ -1,20 +1,60 @@
 """``incident-index``: the list on the generated ``<incidents_pages>/index`` page.
 
-Open incidents first, then newest first.  It shows every incident, so it depends on all
-of them (re-read whenever any record changes).
+Open incidents first, then newest first.  It shows every incident, but only a few facts of
+each (:class:`IndexRow`): it registers a content digest
+(:mod:`~sphinx_incidents.sphinxext.view_digests`), so an edit that changes none of them
+(a timeline note, the summary) does not re-read this 1,000-row page.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
-from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.domain import incident_xref, note_view
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
 from sphinx_incidents.sphinxext.pages import index_order
-from sphinx_incidents.sphinxext.state import get_state
+from sphinx_incidents.sphinxext.state import IncidentsState, get_state
+from sphinx_incidents.sphinxext.view_digests import Params, content_digest, register_view
+
+VIEW = "index"
+
+
+class IndexRow(NamedTuple):
+    """Everything the index shows of one incident."""
+
+    id: str
+    title: str
+    severity: int
+    status: str | None
+    open: bool
+    lead: str | None
+    detected: str
+    time_to_resolve: str
+
+
+def index_rows(state: IncidentsState) -> list[IndexRow]:
+    return [
+        IndexRow(
+            incident.id,
+            incident.title,
+            incident.current_severity,
+            incident.current_status,
+            incident.is_open,
+            incident.current_lead,
+            format_timestamp(incident.detected),
+            format_duration(incident.time_to_resolve),
+        )
+        for incident in index_order(state.incidents)
+    ]
+
+
+def index_digest(state: IncidentsState, params: Params = ()) -> str:
+    return content_digest(state, index_rows(state))
 
 
 class IncidentIndexDirective(SphinxDirective):
@@ -22,37 +62,36 @@ class IncidentIndexDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        note_dependency(self.env, self.env.docname, [ALL, NOW])
-        incidents = index_order(state.incidents)
-        open_count = sum(1 for i in incidents if i.is_open)
+        rows = index_rows(state)
+        note_view(self.env, self.env.docname, VIEW, (), content_digest(state, rows))
+        open_count = sum(1 for row in rows if row.open)
         intro = nodes.paragraph(
             "",
-            f"{len(incidents)} incidents, {open_count} open. Open incidents come first, "
+            f"{len(rows)} incidents, {open_count} open. Open incidents come first, "
             "then the newest.",
         )
-        rows: list[list[Cell]] = []
-        for incident in incidents:
-            title = nodes.inline()
-            title += incident_xref(incident.id, incident.title)
-            rows.append(
+        cells: list[list[Cell]] = []
+        for row in rows:
+            cells.append(
                 [
-                    title,
-                    severity_badge(state.policy, incident.current_severity),
-                    status_badge(state.policy, incident.current_status),
-                    f"@{incident.current_lead}" if incident.current_lead else None,
-                    format_timestamp(incident.detected),
-                    format_duration(incident.time_to_resolve),
+                    incident_xref(row.id, row.title),
+                    severity_badge(state.policy, row.severity),
+                    status_badge(state.policy, row.status),
+                    f"@{row.lead}" if row.lead else None,
+                    row.detected,
+                    row.time_to_resolve,
                 ]
             )
         return [
             intro,
             table(
                 ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],
-                rows,
+                cells,
                 classes=["incident-index"],
             ),
         ]
 
 
 def setup_incident_index(app: Sphinx) -> None:
+    register_view(VIEW, index_digest)
     app.add_directive("incident-index", IncidentIndexDirective)

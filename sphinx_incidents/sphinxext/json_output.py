@@ -79,6 +79,18 @@ def incident_json(incident: Incident, page: str | None) -> dict[str, Any]:
     }
 
 
+def encode(header: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """``header`` plus ``"incidents": records``, one incident per line.
+
+    Compact lines use the C encoder (``indent`` forces the pure-Python one, 0.35 profiled
+    seconds at 1,000 incidents); one incident per line keeps the file readable and its
+    diffs small.
+    """
+    head = json.dumps(header, ensure_ascii=False)[:-1]
+    body = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    return f'{head}, "incidents": [\n{body}\n]}}\n' if records else f'{head}, "incidents": []}}\n'
+
+
 STAMP = "sphinx-incidents-json.stamp"
 
 
@@ -123,19 +135,19 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
             return  # the file in place was written from these very inputs
     except OSError:
         pass
-    data = {
+    header = {
         "generator": f"sphinx-incidents {__version__}",
         "policy": state.policy.name,
         "now": _time(state.now),
-        "incidents": [
-            incident_json(
-                incident, app.builder.get_target_uri(f"{pages}/{incident.id}") if pages else None
-            )
-            for incident in index_order(state.incidents)
-        ],
     }
+    records = [
+        incident_json(
+            incident, app.builder.get_target_uri(f"{pages}/{incident.id}") if pages else None
+        )
+        for incident in index_order(state.incidents)
+    ]
     tmp = target.with_name(".incidents.json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(encode(header, records), encoding="utf-8")
     os.replace(tmp, target)
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)

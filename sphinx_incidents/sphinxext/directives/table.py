@@ -1,4 +1,8 @@
-"""``incident-table``: a filtered, sorted table of incidents, sortable by header in HTML."""
+"""``incident-table``: a filtered, sorted table of incidents, sortable by header in HTML.
+
+It registers a content digest (:mod:`~sphinx_incidents.sphinxext.view_digests`) of the
+rows it shows, so a record edit re-reads a page with a table only when the table changes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 
-from sphinx_incidents.core.analytics import column_text, column_value, parse_table_options
+from sphinx_incidents.core.analytics import (
+    TableQuery,
+    column_text,
+    column_value,
+    parse_table_options,
+)
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
@@ -16,9 +25,12 @@ from sphinx_incidents.sphinxext.directives.common import (
     table,
     warn,
 )
-from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.domain import incident_xref, note_view
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge
-from sphinx_incidents.sphinxext.state import get_state
+from sphinx_incidents.sphinxext.state import IncidentsState, get_state
+from sphinx_incidents.sphinxext.view_digests import Params, content_digest, register_view
+
+VIEW = "table"
 
 HEADERS = {
     "id": "ID",
@@ -62,6 +74,25 @@ def cell(incident: Incident, column: str, policy: Policy) -> Cell:
     return sortable(content, value)
 
 
+def table_content(
+    state: IncidentsState, raw: dict[str, str]
+) -> tuple[TableQuery, list[str], list[Incident], list[list[tuple[str, object]]]]:
+    """The parsed query, its errors, the chosen incidents and, per row, each cell's text and
+    sort key: everything the table shows, from which :func:`cell` renders it."""
+    query, errors = parse_table_options(raw, state.policy, state.result.roster)
+    chosen = query.apply(state.incidents)
+    shown = [
+        [(column_text(i, c, state.policy), column_value(i, c)) for c in query.columns]
+        for i in chosen
+    ]
+    return query, errors, chosen, shown
+
+
+def table_digest(state: IncidentsState, params: Params) -> str:
+    query, errors, _, shown = table_content(state, dict(params))
+    return content_digest(state, (query.columns, query.sort, errors, shown))
+
+
 class IncidentTableDirective(ViewDirective):
     """``.. incident-table::`` with filter, column, sort, limit and caption options."""
 
@@ -72,12 +103,13 @@ class IncidentTableDirective(ViewDirective):
 
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        note_dependency(self.env, self.env.docname, [ALL])
         raw = {name: str(self.options[name]) for name in QUERY_OPTIONS if name in self.options}
-        query, errors = parse_table_options(raw, state.policy, state.result.roster)
+        query, errors, chosen, shown = table_content(state, raw)
+        params = tuple(sorted(raw.items()))
+        digest = content_digest(state, (query.columns, query.sort, errors, shown))
+        note_view(self.env, self.env.docname, VIEW, params, digest)
         for error in errors:
             warn(self, error)
-        chosen = query.apply(state.incidents)
         caption = self.options.get("caption") or None
         if not chosen:
             text = "No incidents match."
@@ -99,4 +131,5 @@ class IncidentTableDirective(ViewDirective):
 
 
 def setup_table(app: Sphinx) -> None:
+    register_view(VIEW, table_digest)
     app.add_directive("incident-table", IncidentTableDirective)
