@@ -5,6 +5,7 @@ Incremental and parallel correctness live in test_sphinx_incremental.py.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -170,3 +171,40 @@ def test_every_builder_writes_incident_pages(builder: str, make_app, project: Pa
     else:
         text = (out / "incidents" / "2024-03-01-api-search-timeouts.txt").read_text("utf-8")
         assert "API search times out" in text and "Timeline" in text
+
+
+def _build_watching_the_freeze(srcdir: Path, **overrides: object) -> tuple[list[int], int]:
+    """Build in this process; the freeze counts seen while documents are read and written,
+    and the one left after the build."""
+    seen: list[int] = []
+    app = SphinxTestApp("html", srcdir=srcdir, confoverrides=overrides)
+    try:
+        app.connect("doctree-read", lambda app, doctree: seen.append(gc.get_freeze_count()))
+        app.connect("html-page-context", lambda *args: seen.append(gc.get_freeze_count()))
+        app.build()
+    finally:
+        app.cleanup()
+    return seen, gc.get_freeze_count()
+
+
+def test_the_heap_is_frozen_during_the_build_and_thawed_after(project: Path) -> None:
+    during, after = _build_watching_the_freeze(project)
+    assert during and all(count > 0 for count in during)
+    assert after == 0
+
+
+def test_incidents_freeze_gc_false_leaves_the_collector_alone(project: Path) -> None:
+    during, after = _build_watching_the_freeze(project, incidents_freeze_gc=False)
+    assert during and all(count == 0 for count in during)
+    assert after == 0
+
+
+def test_a_freeze_made_by_someone_else_is_left_in_place(project: Path) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        _, after = _build_watching_the_freeze(project)
+        # still frozen (reference counting may have freed a few of those objects)
+        assert after > frozen * 0.9
+    finally:
+        gc.unfreeze()

@@ -18,6 +18,7 @@ from sphinx_incidents import __version__
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
 from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
+from sphinx_incidents.sphinxext.gc_freeze import setup_gc_freeze
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
 from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
@@ -56,6 +57,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_incident_page(app)
     setup_incident_index(app)
     setup_json_output(app)
+    setup_gc_freeze(app)
     setup_directives(app)
     try:
         from sphinx_incidents.sphinxext.mermaid_assets import setup_mermaid_assets

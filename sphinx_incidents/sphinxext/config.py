@@ -18,6 +18,7 @@ CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_pages", "incidents", "env", (str, type(None))),
     ("incidents_now", None, "env", (str, type(None))),
     ("incidents_json", True, "html", (bool,)),
+    ("incidents_freeze_gc", True, "", (bool,)),  # build speed only: see gc_freeze.py
 )
 
 
