@@ -582,13 +582,33 @@ def machine(theme: str) -> str:
     )
 
 
-def report(rows: list[Row], argv: list[str], theme: str, total: float) -> str:
+def revision() -> str:
+    """The commit measured (``+`` when the working tree had changes), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "sphinx_incidents"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
+
+def report(rows: list[Row], argv: list[str], theme: str, total: float, commit: str) -> str:
     command = "python bench/build_bench.py" + (" " + shlex.join(argv) if argv else "")
     lines = [
         f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, theme {theme}",
         "",
-        f"Command: `{command}` (or `nox -s bench -- {shlex.join(argv)}`); "
-        f"harness time {total / 60:.1f} min.",
+        f"Command: `{command}` (or `nox -s bench -- {shlex.join(argv)}`) at commit "
+        f"`{commit}`; harness time {total / 60:.1f} min.",
         f"Machine: {machine(theme)}.",
         "",
         "| " + " | ".join(HEADERS) + " |",
@@ -672,13 +692,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    commit = revision()  # before the builds: what was measured, even if edited meanwhile
     rows = []
     print("| " + " | ".join(HEADERS) + " |\n|" + "---:|" * len(HEADERS), flush=True)
     for count in args.sizes:
         row = run_size(count, args.theme, with_needs, not args.no_j2, args.keep, args.nav)
         print(table_row(row), flush=True)
         rows.append(row)
-    text = report(rows, argv, args.theme, time.perf_counter() - started)
+    text = report(rows, argv, args.theme, time.perf_counter() - started, commit)
     if str(args.output) != "-":
         write_section(args.output, text)
         print(f"written to {args.output}", file=sys.stderr)
