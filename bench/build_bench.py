@@ -607,7 +607,8 @@ def report(rows: list[Row], argv: list[str], theme: str, total: float, commit: s
     lines = [
         f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, theme {theme}",
         "",
-        f"Command: `{command}` (or `nox -s bench -- {shlex.join(argv)}`) at commit "
+        f"Command: `{command}` (or `nox -s bench{' -- ' + shlex.join(argv) if argv else ''}`) "
+        "at commit "
         f"`{commit}`; harness time {total / 60:.1f} min.",
         f"Machine: {machine(theme)}.",
         "",
