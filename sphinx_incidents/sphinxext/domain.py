@@ -31,6 +31,8 @@ from sphinx.util.nodes import make_refnode
 
 ALL = "*"
 NOW = "now"
+ViewParams = tuple[tuple[str, str], ...]
+"""A view's options, sorted ``(name, value)`` pairs (see :func:`note_view`)."""
 
 
 class IncidentRole(XRefRole):
@@ -76,7 +78,7 @@ class IncidentDomain(Domain):
         return self.data.setdefault("rendered", {})  # type: ignore[no-any-return]
 
     @property
-    def views(self) -> dict[str, list[tuple[str, tuple[tuple[str, str], ...], str]]]:
+    def views(self) -> dict[str, list[tuple[str, ViewParams, str]]]:
         return self.data.setdefault("views", {})  # type: ignore[no-any-return]
 
     def note_incident(self, incident_id: str, docname: str, anchor: str, title: str) -> None:
@@ -165,7 +167,7 @@ def note_dependency(env: BuildEnvironment, docname: str, ids: Iterable[str]) -> 
 
 
 def note_view(
-    env: BuildEnvironment, docname: str, kind: str, params: tuple[tuple[str, str], ...], digest: str
+    env: BuildEnvironment, docname: str, kind: str, params: ViewParams, digest: str
 ) -> None:
     """Record that ``docname`` shows the view ``kind`` with ``params``, whose content has
     ``digest`` (see :mod:`~sphinx_incidents.sphinxext.view_digests`)."""

@@ -11,19 +11,21 @@ When: as reading starts (``env-before-read-docs``: the records are loaded and th
 environment unpickled by then) and again once every document is read (``env-updated``),
 since the read doctrees and environment data then live until written.  Not at
 ``builder-inited``: an application that is set up but never builds (a test fixture) would
-leave the heap frozen.  ``build-finished`` unfreezes, so a process that runs several builds (tests,
-``sphinx-autobuild``) gets the frozen objects collected as usual afterwards.
+leave the heap frozen.  ``build-finished`` unfreezes, so a process that runs several
+builds (tests, ``sphinx-autobuild``) gets the frozen objects collected as usual
+afterwards.  We freeze only when nothing is frozen yet and unfreeze only what we froze.
+The cost: cyclic garbage among the frozen objects (e.g. replaced environment entries)
+waits for the end of the build to be collected; peak memory did not change in the
+benchmarks.
 
 At exit: the interpreter's shutdown collects and tears down the whole heap, which took
 1.5 s after a 1,000-incident build (half of a no-change rebuild, against 0.3 s for plain
 Sphinx).  An :mod:`atexit` hook freezes the heap once more, so the final collection skips
 it and the operating system reclaims the memory.  Nothing is lost: ``atexit`` hooks and
 ``weakref.finalize`` callbacks still run, and Python never promised to finalize objects
-in reference cycles at exit.  We freeze
-only when nothing is frozen yet and unfreeze only what we froze.  The cost: cyclic garbage
-among the frozen objects (e.g. replaced environment entries) waits for the end of the build
-to be collected; peak memory did not change in the benchmarks.  ``incidents_freeze_gc =
-False`` turns it off.
+in reference cycles at exit.
+
+``incidents_freeze_gc = False`` turns all of this off.
 """
 
 from __future__ import annotations

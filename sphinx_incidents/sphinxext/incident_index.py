@@ -15,11 +15,11 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
-from sphinx_incidents.sphinxext.domain import incident_xref, note_view
+from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
 from sphinx_incidents.sphinxext.pages import index_order
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
-from sphinx_incidents.sphinxext.view_digests import Params, content_digest, register_view
+from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
 VIEW = "index"
 
@@ -53,7 +53,7 @@ def index_rows(state: IncidentsState) -> list[IndexRow]:
     ]
 
 
-def index_digest(state: IncidentsState, params: Params = ()) -> str:
+def index_digest(state: IncidentsState, params: ViewParams = ()) -> str:
     return content_digest(state, index_rows(state))
 
 

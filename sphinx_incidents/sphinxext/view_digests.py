@@ -21,10 +21,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from sphinx_incidents.sphinxext.domain import ViewParams
 from sphinx_incidents.sphinxext.state import IncidentsState
 
-Params = tuple[tuple[str, str], ...]
-DigestFunction = Callable[[IncidentsState, Params], str]
+DigestFunction = Callable[[IncidentsState, ViewParams], str]
 
 _DIGESTS: dict[str, DigestFunction] = {}
 
@@ -42,7 +42,7 @@ def content_digest(state: IncidentsState, data: object) -> str:
     return h.hexdigest()[:32]
 
 
-def view_changed(state: IncidentsState, kind: str, params: Params, digest: str) -> bool:
+def view_changed(state: IncidentsState, kind: str, params: ViewParams, digest: str) -> bool:
     """Whether the view would now show something else (unknown kinds: always)."""
     function = _DIGESTS.get(kind)
     if function is None:

@@ -6,6 +6,8 @@ rows it shows, so a record edit re-reads a page with a table only when the table
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
@@ -25,10 +27,10 @@ from sphinx_incidents.sphinxext.directives.common import (
     table,
     warn,
 )
-from sphinx_incidents.sphinxext.domain import incident_xref, note_view
+from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
-from sphinx_incidents.sphinxext.view_digests import Params, content_digest, register_view
+from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
 VIEW = "table"
 
@@ -59,9 +61,9 @@ QUERY_OPTIONS = (
 )
 
 
-def cell(incident: Incident, column: str, policy: Policy) -> Cell:
-    """One table cell: links, badges and text, each with its sort key."""
-    value = column_value(incident, column)
+def cell(incident: Incident, column: str, shown: tuple[str, object], policy: Policy) -> Cell:
+    """One table cell from its ``(text, sort key)``: links, badges or the text itself."""
+    text, value = shown
     content: nodes.Node | str
     if column == "id":
         content = incident_xref(incident.id, incident.id)
@@ -70,27 +72,35 @@ def cell(incident: Incident, column: str, policy: Policy) -> Cell:
     elif column == "status":
         content = status_badge(policy, incident.current_status)
     else:
-        content = column_text(incident, column, policy)
+        content = text
     return sortable(content, value)
 
 
-def table_content(
-    state: IncidentsState, raw: dict[str, str]
-) -> tuple[TableQuery, list[str], list[Incident], list[list[tuple[str, object]]]]:
-    """The parsed query, its errors, the chosen incidents and, per row, each cell's text and
-    sort key: everything the table shows, from which :func:`cell` renders it."""
+class TableContent(NamedTuple):
+    """Everything an ``incident-table`` shows: the parsed query, its errors, the chosen
+    incidents and, per row, each cell's text and sort key (what :func:`cell` renders)."""
+
+    query: TableQuery
+    errors: list[str]
+    chosen: list[Incident]
+    shown: list[list[tuple[str, object]]]
+
+    def digest(self, state: IncidentsState) -> str:
+        return content_digest(state, (self.query.columns, self.query.sort, self.errors, self.shown))
+
+
+def table_content(state: IncidentsState, raw: dict[str, str]) -> TableContent:
     query, errors = parse_table_options(raw, state.policy, state.result.roster)
     chosen = query.apply(state.incidents)
     shown = [
         [(column_text(i, c, state.policy), column_value(i, c)) for c in query.columns]
         for i in chosen
     ]
-    return query, errors, chosen, shown
+    return TableContent(query, errors, chosen, shown)
 
 
-def table_digest(state: IncidentsState, params: Params) -> str:
-    query, errors, _, shown = table_content(state, dict(params))
-    return content_digest(state, (query.columns, query.sort, errors, shown))
+def table_digest(state: IncidentsState, params: ViewParams) -> str:
+    return table_content(state, dict(params)).digest(state)
 
 
 class IncidentTableDirective(ViewDirective):
@@ -104,10 +114,10 @@ class IncidentTableDirective(ViewDirective):
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
         raw = {name: str(self.options[name]) for name in QUERY_OPTIONS if name in self.options}
-        query, errors, chosen, shown = table_content(state, raw)
+        content = table_content(state, raw)
+        query, errors, chosen, shown = content
         params = tuple(sorted(raw.items()))
-        digest = content_digest(state, (query.columns, query.sort, errors, shown))
-        note_view(self.env, self.env.docname, VIEW, params, digest)
+        note_view(self.env, self.env.docname, VIEW, params, content.digest(state))
         for error in errors:
             warn(self, error)
         caption = self.options.get("caption") or None
@@ -116,7 +126,10 @@ class IncidentTableDirective(ViewDirective):
             if caption:
                 text = f"{caption}: {text}"
             return [nodes.paragraph(text, text, classes=["incident-table-empty"])]
-        rows = [[cell(i, column, state.policy) for column in query.columns] for i in chosen]
+        rows = [
+            [cell(i, c, pair, state.policy) for c, pair in zip(query.columns, row, strict=True)]
+            for i, row in zip(chosen, shown, strict=True)
+        ]
         result = table(
             [HEADERS[column] for column in query.columns],
             rows,
