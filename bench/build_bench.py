@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import re
 import shlex
 import shutil
@@ -407,16 +408,18 @@ def sphinx_build(src: Path, out: Path, jobs: int = 1, fresh: bool = False) -> Bu
 
 
 def _rewrite_baseline(projects: Projects, incident_id: str, index: bool) -> None:
-    """Make the baseline's source match the edited records: the incident's page, and the
-    index page when the edit changed the incident's row (as a person would)."""
+    """Make the baseline's source match the edited records: the incident's page (new or
+    edited), and the index page when the change shows in it (as a person would)."""
     edited, _ = load(projects.records, projects.policy)
     by_id = {i.id: i for i in edited}
     base = projects.src("baseline") / "incidents"
     page = base / f"{incident_id}.md"
+    existed = page.exists()
     page.write_text(
         baseline_page(by_id[incident_id], projects.policy, projects.roster), encoding="utf-8"
     )
-    _later(page)
+    if existed:  # a new page is seen as added anyway
+        _later(page)
     if index:
         (base / "index.md").write_text(baseline_index(edited, projects.policy), encoding="utf-8")
         _later(base / "index.md")
@@ -465,7 +468,6 @@ def run_size(
 
     # edit one record: a timeline note, which changes its page and nothing the index shows
     # (the middle record by generation order keeps this deterministic)
-    base = projects.src("baseline") / "incidents"
     target = projects.incidents[len(projects.incidents) // 2]
     append_note(projects.records / Path(target.path).name, EDITED_NOTE)
     step("ours-edit", "ours")
@@ -480,20 +482,11 @@ def run_size(
     _rewrite_baseline(projects, row_target.id, index=True)
     step("baseline-edit-row", "baseline")
 
-    # add one record
-    import random
-
+    # add one record (baseline: a new page, and the index page rewritten)
     new_id, text = make_record(count, random.Random(f"added-{count}"))
     (projects.records / f"{new_id}.yaml").write_text(text, encoding="utf-8")
     step("ours-add", "ours")
-    added, _ = load(projects.records, projects.policy)
-    base = projects.src("baseline") / "incidents"
-    new = next(i for i in added if i.id == new_id)
-    (base / f"{new_id}.md").write_text(
-        baseline_page(new, projects.policy, projects.roster), encoding="utf-8"
-    )
-    (base / "index.md").write_text(baseline_index(added, projects.policy), encoding="utf-8")
-    _later(base / "index.md")
+    _rewrite_baseline(projects, new_id, index=True)
     step("baseline-add", "baseline")
     if keep is None:
         shutil.rmtree(root, ignore_errors=True)
