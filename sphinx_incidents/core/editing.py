@@ -19,7 +19,7 @@ import sys
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +33,7 @@ from sphinx_incidents.core.fieldtypes import Context, yaml11_reading
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.records import load_incident
-from sphinx_incidents.core.rules import RuleEnv, run_rules
+from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
 from sphinx_incidents.core.yamlnodes import MappingNode, ScalarNode, SequenceNode, load_nodes
 
 SCHEMA_FILE = "_schema.json"
@@ -56,13 +56,20 @@ def check_record_bytes(
     policy: Policy,
     roster: Roster | None,
     now: datetime,
+    known_ids: Collection[str] | None = None,
 ) -> tuple[Incident | None, list[Diagnostic]]:
-    """What ``check`` would say about this one record if ``data`` were its file's content."""
+    """What ``check`` would say about this one record if ``data`` were its file's content.
+
+    ``known_ids``: the ids of the records folder, for ``related`` (INC012); not checked
+    when ``None``.
+    """
     ctx = Context(shown, policy)
     incident = load_incident(Path(shown), shown, incident_id, policy, roster, ctx, data)
     if incident is not None:
         run_rules(incident, RuleEnv(policy, roster, now, ctx))
-    return incident, sorted(ctx.diagnostics)
+        if known_ids is not None and policy.is_on("INC012"):
+            check_related(incident, {*known_ids, incident_id}, ctx)
+    return incident, sorted(policy.apply_levels(ctx.diagnostics))
 
 
 def added(
