@@ -366,6 +366,8 @@ class NewRecord:
     summary: str | None = None
     lead_comment: str | None = None
     schema: str | None = SCHEMA_FILE
+    related: Sequence[str] = ()  # ids of related incidents (a recurrence names the old one)
+    prevention_required: bool = True  # the policy's INC041 is on
 
     def render(self) -> str:
         at = format_timestamp(self.detected)
@@ -390,12 +392,21 @@ class NewRecord:
             f"recorded_by: {yaml_word(self.recorded_by)}",
             lead,
             f"summary: {yaml_quoted(summary)}",
+        ]
+        if self.related:
+            lines.append("related:")
+            lines += [f"  - {yaml_word(other)}" for other in self.related]
+        lines += [
             "timeline:",
             f"  - at: {at}",
             f"    status: {yaml_word(self.status)}",
             f"    by: {yaml_word(self.recorded_by)}",
-            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups (a resolved",
-            "# incident needs at least one with purpose: prevention):",
+            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups"
+            + (
+                " (a resolved\n# incident needs at least one with purpose: prevention):"
+                if self.prevention_required
+                else ":"
+            ),
             "# follow_ups:",
             '#   - title: "..."',
             "#     url: https://github.com/OWNER/REPO/issues/N",

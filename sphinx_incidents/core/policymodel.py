@@ -154,6 +154,18 @@ class Policy:
         status = self.status(key)
         return status.requires if status is not None else ()
 
+    def edge_condition(self, before: str, after: str) -> str | None:
+        """What a move needs besides the arrow, in words (graphs and tables show it):
+        ``within 48 hours`` back from a closed status, ``needs retrospective``."""
+        parts = []
+        window = self.rules.recurrence_window_hours
+        if window is not None and self.is_closed(before) and self.is_recurrence(before, after):
+            parts.append(f"within {window} hours")
+        requires = self.requires(after)
+        if requires:
+            parts.append("needs " + ", ".join(requires))
+        return "; ".join(parts) or None
+
     def severity(self, level: int) -> Severity | None:
         for severity in self.severities:
             if severity.level == level:

@@ -174,8 +174,7 @@ def recurrence_window(incident: Incident, env: RuleEnv) -> None:
             "INC026",
             f"back to {event.status} {_hours(event.at - closed_since)} hours after the "
             f"incident was resolved; the policy's recurrence window is {hours} hours",
-            f"record a new incident instead, with related: [{incident.id}] "
-            f"(sphinx-incidents new ... --related {incident.id})",
+            f"record a new incident instead: sphinx-incidents new ... --related {incident.id}",
         )
 
 
