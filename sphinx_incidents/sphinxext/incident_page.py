@@ -62,9 +62,6 @@ class IncidentDirective(SphinxDirective):
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id, NOW])
         incident = state.by_id.get(incident_id)
-        if incident is not None and incident.related:
-            # linked when they exist, plain text when not: re-read when that changes
-            note_dependency(self.env, self.env.docname, incident.related)
         if incident is None:
             logger.warning(
                 "unknown incident id %r",

@@ -223,9 +223,14 @@ def load_state(app: Sphinx) -> IncidentsState:
     )
     for incident in result.incidents:
         file_digest = result.digests.get(incident.id, "")
-        # A page lists the incidents naming it in `related`: their ids are part of its input.
+        # A page links its related incidents both ways: the incidents naming it, and whether
+        # the ones it names exist (a link, or plain text), are part of what it shows.
         naming = ",".join(state.related_from.get(incident.id, ()))
+        named = ",".join(f"{other}:{other in state.by_id}" for other in incident.related)
         state.fingerprints[incident.id] = _digest(
-            state.shared_fingerprint.encode(), file_digest.encode(), naming.encode()
+            state.shared_fingerprint.encode(),
+            file_digest.encode(),
+            naming.encode(),
+            named.encode(),
         )
     return state
