@@ -4,10 +4,13 @@ openverse-five-steps policy."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sphinx_incidents.core import fieldtypes
 from sphinx_incidents.core.check import CheckResult, check_paths
@@ -535,3 +538,39 @@ def test_related_ids_are_checked_against_the_records_folder(tmp_path: Path) -> N
     assert d.hint == "did you mean '2024-05-20-search-is-slow'?"
     off = write(tmp_path, "_policy.yaml", "extends: openverse-five-steps\nrules: {INC012: off}\n")
     assert _check(folder, load_policy(off)).diagnostics == []
+
+
+# --- no policy text crashes the reader -------------------------------------------------------
+
+KEYS = st.sampled_from(
+    [*list(CODES)[:6], "INC025", "INC044", "INC099", "inc041", "stale_days", "retro_due_days",
+     "recurrence_window_hours", "critical_followup_severities", "prevention_purpose", "x"]
+)  # fmt: skip
+VALUES = st.one_of(
+    st.sampled_from(["off", "error", "warning", "Off", "~", "null", "[]", "{}", "-1", "48"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.text(max_size=8).map(json.dumps),
+)
+EXTENDS = st.sampled_from(
+    ["openverse", "openverse-five-steps", "nope", "base.yaml", "../x.yaml", "[a]", "''",
+     "_policy.yaml"]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(extends=EXTENDS, rules=st.lists(st.tuples(KEYS, VALUES), max_size=6))
+def test_no_policy_crashes_the_reader(
+    tmp_path: Path, extends: str, rules: list[tuple[str, str]]
+) -> None:
+    write(tmp_path, "base.yaml", "extends: openverse\n")
+    lines = [f"extends: {extends}", "rules:"] + [f"  {k}: {v}" for k, v in dict(rules).items()]
+    path = write(tmp_path, "_policy.yaml", "\n".join(lines) + "\n")
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        assert exc.diagnostics
+        assert all(d.code == "POLICY" and d.line >= 1 and d.column >= 1 for d in exc.diagnostics)
+    else:
+        assert all(policy.level(code) in (None, Level.ERROR, Level.WARNING) for code in CODES)
