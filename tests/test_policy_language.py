@@ -574,3 +574,19 @@ def test_no_policy_crashes_the_reader(
         assert all(d.code == "POLICY" and d.line >= 1 and d.column >= 1 for d in exc.diagnostics)
     else:
         assert all(policy.level(code) in (None, Level.ERROR, Level.WARNING) for code in CODES)
+
+
+def test_a_bare_rule_decorator_still_registers_the_rule() -> None:
+    from sphinx_incidents.core import rules
+
+    calls: list[str] = []
+
+    def probe(incident: object, env: object) -> None:
+        calls.append("ran")
+
+    try:
+        assert rules.rule(probe) is probe
+        assert probe in rules.RULES and rules.CODES_OF[probe] == ()
+    finally:
+        rules.RULES.remove(probe)
+        del rules.CODES_OF[probe]

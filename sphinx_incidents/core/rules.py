@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, overload
 
 from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
@@ -40,10 +41,28 @@ CODES_OF: dict[Rule, tuple[str, ...]] = {}
 """The codes each rule reports: a rule whose every code the policy turned off is skipped."""
 
 
-def rule(*codes: str) -> Callable[[Rule], Rule]:
+@overload
+def rule(function: Rule, /) -> Rule: ...
+
+
+@overload
+def rule(*codes: str) -> Callable[[Rule], Rule]: ...
+
+
+def rule(*codes: Any) -> Any:
+    """Register a rule: ``@rule("INC041")`` names the codes it reports, so that it is not
+    run when the policy turned them all off; a bare ``@rule`` always runs (its diagnostics
+    are still filtered by the policy's levels)."""
+    if len(codes) == 1 and callable(codes[0]):
+        function = codes[0]
+        RULES.append(function)
+        CODES_OF[function] = ()
+        return function
+    names = tuple(str(code) for code in codes)
+
     def register(function: Rule) -> Rule:
         RULES.append(function)
-        CODES_OF[function] = codes
+        CODES_OF[function] = names
         return function
 
     return register
@@ -52,7 +71,8 @@ def rule(*codes: str) -> Callable[[Rule], Rule]:
 def run_rules(incident: Incident, env: RuleEnv) -> None:
     policy = env.policy
     for function in RULES:
-        if policy.levels and not any(policy.is_on(code) for code in CODES_OF[function]):
+        codes = CODES_OF[function]
+        if codes and policy.levels and not any(policy.is_on(code) for code in codes):
             continue
         function(incident, env)
 
