@@ -195,7 +195,7 @@ def test_rule_levels_and_off_parameters(tmp_path: Path) -> None:
         tmp_path,
         "_policy.yaml",
         "extends: openverse\nrules:\n  INC041: off\n  INC043: warning\n  INC030: warning\n"
-        "  retro_due_days: off\n  stale_days: 'off'\n",
+        "  retro_due_days: off\n  stale_days: 'off'\n",  # quoted or not
     )
     policy = load_policy(path)
     assert policy.rules.retro_due_days is None and policy.rules.stale_days is None
@@ -216,8 +216,10 @@ def test_rule_levels_and_off_parameters(tmp_path: Path) -> None:
         ("INC001: warning", "INC001 cannot be warning", "not readable as a record"),
         ("INC044: error", "INC044 cannot be error (allowed: warning, off)", "due --strict"),
         ("INC025: error", "INC025 cannot be error", "clock moved"),
-        ("retro_due_days: null", "found nothing", "write off"),
-        ("retro_due_days: never", "expected a whole number", None),
+        ("retro_due_days: null", "found nothing", "or off to turn the check off"),
+        ("retro_due_days: never", "expected a whole number of days or off, found 'never'", None),
+        ("stale_days: Off", "found 'Off'", "or off to turn"),
+        ("recurrence_window_hours: 2d", "whole number of hours or off", None),
         ("recurrence_window_hours: 99999999", "between 0 and 876000 hours, or off", None),
         ("stale_days: -1", "between 0 and 36500 days, or off", None),
         ("stale_dayz: 3", "unknown field 'stale_dayz' in rules", "did you mean 'stale_days'?"),

@@ -130,3 +130,17 @@ def test_an_unknown_policy_name_warns_at_the_directive(backbone: Path) -> None:
     _, warnings = build(backbone)
     assert "policies.md:3: WARNING: incident-policy: :policy:" in warnings
     assert "[incidents.directive]" in warnings
+
+
+def test_a_policy_file_relative_to_the_document(backbone: Path) -> None:
+    (backbone / "team.yaml").write_text(
+        "extends: openverse\nseverities:\n  - {level: 1, name: Critical, tag: '#sev1'}\n"
+    )
+    (backbone / "policies.md").write_text(
+        "# Policies\n\n```{incident-policy}\n:policy: team.yaml\n:part: severities\n```\n"
+    )
+    out, warnings = build(backbone)
+    assert "WARNING" not in warnings, warnings
+    table = page(out, "policies.html").select_one("table.incident-severities")
+    assert [th.get_text(strip=True) for th in table.select("thead th")][:2] == ["Level", "Tag"]
+    assert "#sev1" in table.get_text()

@@ -48,17 +48,22 @@ class DaysOrOff(Integer):
     description: str = "a whole number"
 
     def convert(self, node: Node, ctx: Context) -> Any:
-        if isinstance(node, ScalarNode) and node.value.strip().lower() == OFF:
+        if not isinstance(node, ScalarNode) or re.fullmatch(r"[-+]?[0-9]+", node.value):
+            return super().convert(node, ctx)
+        value = node.value.strip()
+        if value == OFF:
             return OFF
-        if isinstance(node, ScalarNode) and node.plain and node.value in ("", "~", "null"):
+        hint = f"write a number of {self.unit}, or off to turn the check off"
+        if node.plain and value in ("", "~", "null", "Null", "NULL"):
+            ctx.at(node, "INC004", f"expected a number of {self.unit} or off, found nothing", hint)
+        else:
             ctx.at(
                 node,
                 "INC004",
-                f"expected a number of {self.unit} or off, found nothing",
-                "write off to turn the check off",
+                f"expected a whole number of {self.unit} or off, found '{node.value}'",
+                hint,
             )
-            return INVALID
-        return super().convert(node, ctx)
+        return INVALID
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"oneOf": [{"type": "integer", "minimum": 0}, {"const": OFF}]}
