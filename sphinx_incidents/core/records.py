@@ -19,6 +19,7 @@ from sphinx_incidents.core.fieldtypes import (
     Fields,
     Handle,
     ListOf,
+    OneOf,
     Record,
     SeverityLevel,
     Text,
@@ -27,6 +28,7 @@ from sphinx_incidents.core.fieldtypes import (
     did_you_mean,
 )
 from sphinx_incidents.core.model import (
+    VISIBILITIES,
     FollowUp,
     Incident,
     Link,
@@ -130,6 +132,13 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         False,
         "Ids of related incidents, e.g. the earlier incident this one is a recurrence of; "
         "both pages link to each other.",
+    ),
+    Field(
+        "visibility",
+        OneOf(values=VISIBILITIES, description="public or private"),
+        False,
+        "private: left out of the site's normal build entirely (no page, row, feed entry "
+        "or data); default: the category's visibility in the policy, else public.",
     ),
 )
 INCIDENT = Record("incident", INCIDENT_FIELDS)
@@ -296,6 +305,8 @@ def build_incident(
         policy=policy,
         source=fields,
         related=list(dict.fromkeys(values.get("related", []))),
+        visibility=values.get("visibility")
+        or policy.category_visibility(values.get("category", "technical")),
     )
     incident.complete_timeline = complete_timeline
     return incident
