@@ -339,7 +339,8 @@ def make_projects(
         _conf(
             theme,
             ["myst_parser", "sphinx_incidents"],
-            f'incidents_dir = "../../records"\nincidents_now = "{NOW_TEXT}"\n',
+            f'incidents_dir = "../../records"\nincidents_now = "{NOW_TEXT}"\n'
+            'html_baseurl = "https://bench.example.org/"\n',
             nav,
         ),
         encoding="utf-8",

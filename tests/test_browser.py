@@ -439,6 +439,7 @@ def evil_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'extensions = ["sphinx_incidents"]\n'
         'incidents_dir = "records"\n'
         'incidents_now = "2026-11-27T12:00:00Z"\n'
+        'html_baseurl = "https://escaping.example.org/"\n'
         # Smart quotes would turn '"' into a curly quote and '--' into a dash in the text
         # shown, which is typography, not escaping; compare the text exactly.
         "smartquotes = False\n",

@@ -126,6 +126,21 @@ def delete_related_target(src: Path) -> None:
     _record(src).unlink()
 
 
+def make_private(src: Path) -> None:
+    """A record becomes private: its page, rows and links go (the named record too)."""
+    path = _record(src)
+    path.write_text(path.read_text().replace("timeline:", "visibility: private\ntimeline:", 1))
+
+
+def make_category_private(src: Path) -> None:
+    """The policy makes every technical incident private: only the index page is left."""
+    path = src / "policy.yaml"
+    text = path.read_text()
+    old = "  - key: technical\n    description: A failure of our software or infrastructure.\n"
+    assert old in text
+    path.write_text(text.replace(old, old + "    visibility: private\n"))
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "edit-title": edit_record,
     "edit-body": edit_body,
@@ -139,6 +154,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "related-add": relate_records,
     "related-remove": unrelate_records,
     "related-target-deleted": delete_related_target,
+    "make-private": make_private,
+    "category-private": make_category_private,
 }
 
 
@@ -160,6 +177,11 @@ def test_incremental_equals_clean(change: str, tmp_path: Path) -> None:
     assert not stale, f"stale after {change}: {stale}"
     if change in ("delete", "rename"):
         assert not (src / "incidents" / "2024-03-20-catalog-duplicates.rst").exists()
+    if change == "make-private":
+        assert not (incremental / "incidents" / f"{RECORD}.html").exists()
+        assert not (incremental / "_sources" / "incidents" / f"{RECORD}.rst.txt").exists()
+        index = (incremental / "searchindex.js").read_text(encoding="utf-8")
+        assert RECORD not in index
 
 
 def test_editing_one_record_rereads_only_what_shows_it(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ copy forgets that id (the record file itself is unchanged).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from sphinx_incidents.core.model import Incident, TimelineEvent
@@ -43,18 +43,26 @@ def split_private(
     return shown, hidden
 
 
-def anonymous(incident: Incident) -> Incident:
+def anonymous(incident: Incident, people: Collection[str]) -> Incident:
     """A copy of a private incident that can only be *counted*: what metrics and the lead
-    distribution need (severity, category, detection, status times, leads, retrospective
-    host) and nothing else: no id, title, text, services, links, follow-ups or notes.
+    distribution need (severity, category, detection, status times) and nothing else: no
+    id, title, text, services, links, follow-ups or notes.  Its leads and retrospective
+    host are kept only when they are among ``people`` (the roster's, and whoever leads a
+    shown incident): a handle only a private record names is not published either.
 
     ``incidents_count_private`` passes these to the views, so whatever a view prints of an
     incident it counts ("led the latest incident (...)") can only be this placeholder.
     """
+
+    def known(handle: str | None) -> str | None:
+        return handle if handle in people else None
+
     retrospective = incident.retrospective
     if retrospective is not None:
-        retrospective = replace(
-            retrospective, root_cause=None, five_whys=[], improvements=[], notes_url=None
+        retrospective = (
+            replace(retrospective, root_cause=None, five_whys=[], improvements=[], notes_url=None)
+            if retrospective.host in people
+            else None
         )
     return replace(
         incident,
@@ -63,10 +71,12 @@ def anonymous(incident: Incident) -> Incident:
         title="a private incident",
         services=[],
         recorded_by="",
+        lead=known(incident.lead),
         summary="",
         impact=None,
         timeline=[
-            TimelineEvent(e.at, e.status, e.severity, e.lead, None, None) for e in incident.timeline
+            TimelineEvent(e.at, e.status, e.severity, known(e.lead), None, None)
+            for e in incident.timeline
         ],
         follow_ups=[],
         retrospective=retrospective,

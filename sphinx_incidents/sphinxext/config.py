@@ -21,6 +21,15 @@ CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_freeze_gc", True, "", (bool,)),  # build speed only: see gc_freeze.py
     # rule warnings become Sphinx warnings (-W fails on them), like `check --strict`
     ("incidents_strict", False, "", (bool,)),
+    # private records: shown (marked) in an internal build; counted anonymously in metrics
+    # and leads of a public one (see privacy.py)
+    ("incidents_include_private", False, "env", (bool,)),
+    ("incidents_count_private", False, "env", (bool,)),
+    # readers: the Atom feed, the open-incident banner, the rotation calendar (readers.py);
+    # "html": each puts a link or script on every page, so a change rewrites them all
+    ("incidents_feed", True, "html", (bool,)),
+    ("incidents_banner_severity", 2, "html", (int, type(None))),
+    ("incidents_calendar", True, "html", (bool,)),
 )
 
 
@@ -40,6 +49,8 @@ class IncidentsConfig:
     now: str | None
     json: bool
     strict: bool
+    include_private: bool = False
+    count_private: bool = False
 
     @classmethod
     def from_sphinx(cls, config: Config, confdir: Path) -> IncidentsConfig:
@@ -56,4 +67,6 @@ class IncidentsConfig:
             config.incidents_now,
             bool(config.incidents_json),
             bool(config.incidents_strict),
+            bool(config.incidents_include_private),
+            bool(config.incidents_count_private),
         )

@@ -16,8 +16,11 @@ from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
+from sphinx_incidents.sphinxext.feed import FEED
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
+from sphinx_incidents.sphinxext.outputs import site_file_link
 from sphinx_incidents.sphinxext.pages import index_order
+from sphinx_incidents.sphinxext.rotation_calendar import CALENDAR
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
@@ -57,6 +60,19 @@ def index_digest(state: IncidentsState, params: ViewParams = ()) -> str:
     return content_digest(state, index_rows(state))
 
 
+def follow_links() -> nodes.paragraph:
+    """ "Follow: the Atom feed, the rotation calendar": links to the files at the site's
+    root, each dropped when the build does not write it (see
+    :func:`~sphinx_incidents.sphinxext.outputs.resolve_site_file_links`)."""
+    paragraph = nodes.paragraph(classes=["incident-follow"])
+    paragraph += nodes.Text("Follow: ")
+    for filename, text in ((FEED, "Atom feed"), (CALENDAR, "support rotation calendar")):
+        link = site_file_link(filename=filename)
+        link += nodes.Text(text)
+        paragraph += link
+    return paragraph
+
+
 class IncidentIndexDirective(SphinxDirective):
     has_content = False
 
@@ -84,6 +100,7 @@ class IncidentIndexDirective(SphinxDirective):
             )
         return [
             intro,
+            follow_links(),
             table(
                 ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],
                 cells,

@@ -45,6 +45,12 @@ from sphinx_incidents.sphinxext.nodes import (
     status_badge,
     table,
 )
+from sphinx_incidents.sphinxext.privacy import (
+    PRIVATE_CLASS,
+    PRIVATE_NOTE,
+    is_hidden,
+    private_badge,
+)
 from sphinx_incidents.sphinxext.state import get_state
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,8 @@ class IncidentDirective(SphinxDirective):
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id, NOW])
         incident = state.by_id.get(incident_id)
+        if incident is None and is_hidden(self.env, incident_id):
+            return []  # a private record, left out of this build
         if incident is None:
             logger.warning(
                 "unknown incident id %r",
@@ -113,6 +121,12 @@ def render_incident(
     page = nodes.section(ids=[anchor], classes=["incident-page"])
     page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
+    if incident.is_private:
+        page["classes"].append(PRIVATE_CLASS)
+        note = nodes.paragraph(classes=["incident-private-note"])
+        note += private_badge()
+        note += nodes.Text(" " + PRIVATE_NOTE)
+        page += note
     lead_text = person(roster, incident.current_lead)
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
         lead_text += " (from the rotation)"
@@ -150,6 +164,8 @@ def render_incident(
         ("Recurrences", str(incident.recurrences)),
         ("Recorded by", person(roster, incident.recorded_by)),
     ]
+    if incident.is_private:
+        facts.insert(1, ("Visibility", private_badge()))
     page += field_list(facts)
     page += section(f"{anchor}-summary", "Summary", *markdown_nodes(incident.summary))
     if incident.impact:

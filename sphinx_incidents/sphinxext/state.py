@@ -34,10 +34,13 @@ from sphinx_incidents.core.project import (
     find_records_dir,
     folder_file,
 )
+from sphinx_incidents.core.visibility import anonymous, split_private
 from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
 WARNING_TYPE = "incidents"
+PRIVATE_KEY = " private"
+"""The fingerprint of the private records counted anonymously (an id has no space)."""
 
 
 @dataclass
@@ -51,10 +54,27 @@ class IncidentsState:
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
     removed_pages: list[str] = field(default_factory=list)  # pages of deleted records
     related_from: dict[str, list[str]] = field(default_factory=dict)  # id -> ids naming it
+    incidents: list[Incident] = field(default_factory=list)
+    """What this build shows: the public records, or every record in an internal build
+    (``incidents_include_private``).  Every page, view and output file reads this list."""
+    hidden: list[Incident] = field(default_factory=list)
+    """Private records left out of this build: nothing of them is shown or written."""
 
     @property
-    def incidents(self) -> list[Incident]:
-        return self.result.incidents
+    def hidden_ids(self) -> set[str]:
+        return {incident.id for incident in self.hidden}
+
+    @property
+    def counted(self) -> list[Incident]:
+        """What metrics and the lead distribution count: the shown incidents, plus anonymous
+        copies of the hidden ones with ``incidents_count_private`` (see
+        :func:`~sphinx_incidents.core.visibility.anonymous`)."""
+        if not self.config.count_private:
+            return self.incidents
+        roster = self.result.roster
+        people = {person.handle for person in roster.people} if roster is not None else set()
+        people.update(handle for incident in self.incidents for handle in incident.leads)
+        return self.incidents + [anonymous(incident, people) for incident in self.hidden]
 
 
 _STATES: dict[str, IncidentsState] = {}
@@ -212,8 +232,9 @@ def load_state(app: Sphinx) -> IncidentsState:
     shown = policy_problems or result.diagnostics
     report(shown, config.strict, list(app.config.suppress_warnings))
     state = IncidentsState(config, policy, now, result)
-    state.by_id = result.by_id()
-    state.related_from = related_from(result.incidents)
+    state.incidents, state.hidden = split_private(result.incidents, config.include_private)
+    state.by_id = {incident.id: incident for incident in state.incidents}
+    state.related_from = related_from(state.incidents)
     # The policy as read (extends: included), not its file: a base file can change too.
     state.shared_fingerprint = _digest(
         repr(policy).encode(),
@@ -221,7 +242,7 @@ def load_state(app: Sphinx) -> IncidentsState:
         _read(roster_path),
         repr(replace(config, strict=False)).encode(),
     )
-    for incident in result.incidents:
+    for incident in state.incidents:
         file_digest = result.digests.get(incident.id, "")
         # A page links its related incidents both ways: the incidents naming it, and whether
         # the ones it names exist (a link, or plain text), are part of what it shows.
@@ -232,5 +253,11 @@ def load_state(app: Sphinx) -> IncidentsState:
             file_digest.encode(),
             naming.encode(),
             named.encode(),
+        )
+    if config.count_private and state.hidden:
+        # Counted, never shown: one entry for them all, under a key no incident id can be,
+        # so that views counting them (ALL) are re-read when one changes.
+        state.fingerprints[PRIVATE_KEY] = _digest(
+            *(f"{i.id}={result.digests.get(i.id, '')}".encode() for i in state.hidden)
         )
     return state

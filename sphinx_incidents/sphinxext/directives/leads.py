@@ -101,7 +101,7 @@ class IncidentLeadsDirective(ViewDirective):
         note_dependency(self.env, self.env.docname, [ALL, NOW])
         since = parse_date(self, "since")
         roster = state.result.roster
-        report = lead_report(state.incidents, roster, state.now, since, state.policy)
+        report = lead_report(state.counted, roster, state.now, since, state.policy)
         window = f"since {since.isoformat()}" if since else "all time"
         intro = (
             f"Incident leads, {window}: {report.incident_count} incidents, as of "

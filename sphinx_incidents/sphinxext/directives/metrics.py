@@ -14,6 +14,7 @@ from sphinx_incidents.core.analytics import (
     metrics_report,
 )
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.visibility import is_anonymous
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table
 from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
@@ -94,10 +95,15 @@ def legend(report: MetricsReport, policy: Policy) -> nodes.paragraph:
 
 
 def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
-    if not report.open_incidents:
-        return nodes.paragraph("", "No open incidents.")
+    private = sum(1 for incident in report.open_incidents if is_anonymous(incident))
+    listed = [incident for incident in report.open_incidents if not is_anonymous(incident)]
+    if not listed:
+        text = "No open incidents."
+        if private:
+            text = f"{private} open private incident{'s' if private > 1 else ''}, not listed."
+        return nodes.paragraph("", text)
     items = nodes.bullet_list(classes=["incident-open-list"])
-    for incident in report.open_incidents:
+    for incident in listed:
         paragraph = nodes.paragraph()
         paragraph += incident_xref(incident.id, incident.title)
         paragraph += nodes.Text(" ")
@@ -109,6 +115,9 @@ def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
             f" detected {format_timestamp(incident.detected)}, open for {opened}"
         )
         items += nodes.list_item("", paragraph)
+    if private:
+        text = f"And {private} open private incident{'s' if private > 1 else ''}, not listed."
+        items += nodes.list_item("", nodes.paragraph("", text))
     return items
 
 
@@ -120,7 +129,7 @@ class IncidentMetricsDirective(ViewDirective):
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL, NOW])
-        report = metrics_report(state.incidents, state.policy, state.now)
+        report = metrics_report(state.counted, state.policy, state.now)
         policy = state.policy
         result: list[nodes.Node] = [
             nodes.paragraph(

@@ -26,6 +26,7 @@ from sphinx_incidents.sphinxext.directives.common import (
 from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
+from sphinx_incidents.sphinxext.privacy import is_hidden
 from sphinx_incidents.sphinxext.state import get_state
 
 
@@ -141,6 +142,8 @@ class IncidentTimelineDirective(ViewDirective):
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id, NOW])
         incident = state.by_id.get(incident_id)
+        if incident is None and is_hidden(self.env, incident_id):
+            return []  # a private record, left out of this build
         if incident is None:
             warn(self, f"unknown incident id '{incident_id}'")
             return []
