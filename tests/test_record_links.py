@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 from sphinx.testing.util import SphinxTestApp
 
+from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.record_links import (
     DocTarget,
     External,
@@ -81,6 +86,23 @@ def test_where_a_link_points(href: str, base: str, expected: object) -> None:
 )
 def test_links_that_are_refused(href: str) -> None:
     assert isinstance(classify(href, "incidents", SUFFIXES), Refused)
+
+
+MARKDOWNISH = st.text(
+    alphabet=st.sampled_from(list("[]()<>{}`*_#!:/.-\\ \naz09")) | st.characters()
+)
+
+
+@given(MARKDOWNISH)
+def test_no_href_crashes_classify(href: str) -> None:
+    classify(href, "incidents", SUFFIXES)
+
+
+@given(MARKDOWNISH)
+def test_no_text_crashes_the_renderer(text: str) -> None:
+    config = SimpleNamespace(source_suffix=SUFFIXES, myst_enable_extensions=["linkify"])
+    env: Any = SimpleNamespace(config=config, docname="")
+    RecordText(env, "incidents").render(text, TextSource("r.yaml", 3))
 
 
 @pytest.mark.sphinx("html", testroot="links", copy_test_root=True)
