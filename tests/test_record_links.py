@@ -145,7 +145,7 @@ def test_record_text_links_to_documents_incidents_and_urls(app: SphinxTestApp) -
     assert outage["href"] == "incidents/2024-03-01-api-outage.html#incident-2024-03-01-api-outage"
 
 
-@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "latex", "text"])
+@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "latex", "text", "json"])
 def test_record_text_links_resolve_in_every_builder(builder: str, project: Path, make_app) -> None:
     app = make_app(builder, srcdir=project)
     app.build()
