@@ -382,6 +382,7 @@ def test_the_sites_own_diagrams_render_from_disk_with_the_bundle(
     assert _not_drawn(visits) == {}
     assert _errors(visits) == {}
     assert visits["diagrams.html"].mermaid == 18  # one of each diagram type on the page
+    assert visits["elk.html"].mermaid == 3
     offline = OfflinePage(browser, own_mermaid_out.as_uri() + "/", COUNT_LAYOUT_LOADS)
     try:
         # ELK draws the diagrams that ask for it (no silent fallback to the default layout)
@@ -389,6 +390,11 @@ def test_the_sites_own_diagrams_render_from_disk_with_the_bundle(
         assert offline.page.evaluate("() => globalThis.__layoutLoads || 0") >= 1
         offline.open("diagrams.html")
         assert offline.page.evaluate("() => globalThis.__layoutLoads || 0") == 0
+        # :zoom: works: d3 (vendored too) wraps the diagram in a zoomable group
+        offline.page.wait_for_function(
+            "() => document.querySelector('pre.mermaid svg g.wrapper') !== null",
+            timeout=MERMAID_TIMEOUT_MS,
+        )
     finally:
         offline.close()
 
