@@ -72,7 +72,10 @@ def test_the_bundle_serves_every_diagram_when_the_site_configures_nothing(
         if "mermaid-layout-elk.min.js" in p.read_text(encoding="utf-8")
     )
     assert with_elk == ["elk.html"]
-    assert (out / "_static/mermaid/elk/mermaid-layout-elk.min.js").is_file()
+    elk = out / "_static/mermaid/elk/mermaid-layout-elk.min.js"
+    assert elk.is_file()
+    assert elk.stat().st_mode & 0o044 == 0o044  # readable by a web server, like the rest
+    assert not [p.name for p in elk.parent.iterdir() if p.name.startswith(".")]
     assert (out / "_static/mermaid/elk/LICENSE-elkjs").is_file()
 
 

@@ -121,7 +121,7 @@ def _copy_atomic(source: Path, target: Path) -> None:
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(handle)
     try:
-        shutil.copyfile(source, temporary)
+        shutil.copy(source, temporary)  # the source's mode too: mkstemp makes it 0600
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
