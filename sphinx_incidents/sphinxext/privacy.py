@@ -27,6 +27,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from sphinx_incidents.sphinxext.nodes import badge
+from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME
 from sphinx_incidents.sphinxext.state import get_state
 
 PRIVATE_CLASS = "incident-private"
@@ -50,7 +51,11 @@ def is_hidden(env: BuildEnvironment, incident_id: str) -> bool:
 def _missing_reference(
     app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.Element
 ) -> nodes.Node | None:
-    if node.get("refdomain") != "incident" or not is_hidden(env, node.get("reftarget", "")):
+    target = str(node.get("reftarget", ""))
+    # the role and generated links (domain "incident"), and MyST's [text](incident:ID)
+    if node.get("refdomain") != "incident" and not target.startswith(INCIDENT_SCHEME):
+        return None
+    if not is_hidden(env, target.removeprefix(INCIDENT_SCHEME)):
         return None
     if node.get("refexplicit"):
         return contnode  # the page's own words, without a link
