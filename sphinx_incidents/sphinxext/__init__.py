@@ -15,6 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.util.fileutil import copy_asset_file
 
 from sphinx_incidents import __version__
+from sphinx_incidents.sphinxext.clock import setup_clock
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
 from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
@@ -53,6 +54,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(IncidentDomain)
     app.add_role("incident", IncidentRole(warn_dangling=True))
     setup_nodes(app)
+    setup_clock(app)
     setup_pages(app)
     setup_incident_page(app)
     setup_incident_index(app)

@@ -26,7 +26,7 @@ from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import person
 from sphinx_incidents.sphinxext.directives.timeline import events_table, status_time_view
-from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
+from sphinx_incidents.sphinxext.domain import incident_domain, note_dependency
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
 from sphinx_incidents.sphinxext.nodes import (
     Cell,
@@ -54,7 +54,7 @@ class IncidentDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
         incident_id = self.arguments[0].strip()
-        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
         if incident is None:
             logger.warning(
@@ -73,7 +73,7 @@ class IncidentDirective(SphinxDirective):
             render_incident(
                 incident,
                 state.policy,
-                state.now,
+                state.page_now,
                 anchor,
                 state.result.roster,
                 graph="no-graph" not in self.options,
@@ -84,7 +84,7 @@ class IncidentDirective(SphinxDirective):
 def render_incident(
     incident: Incident,
     policy: Policy,
-    now: datetime,
+    now: datetime | None,
     anchor: str,
     roster: Roster | None,
     graph: bool = True,

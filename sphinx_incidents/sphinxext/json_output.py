@@ -2,10 +2,12 @@
 
 For dashboards and scripts: the same numbers the pages show, computed by the core.
 
-The file is a function of the records, the policy, the roster, the settings, "now" and the
-page addresses, all of which the state already fingerprints.  A build that changes none of
-them (most incremental builds) leaves the file alone instead of encoding it again: at 1,000
-incidents the pretty-printed encoding was a tenth of a no-change rebuild.  A stamp in the
+The file is a function of the records, the policy, the roster, the settings and the page
+addresses, all of which the state already fingerprints; not of the build's clock: ``now``
+in the header is the project's fixed ``incidents_now`` or ``null`` (the reader's).  A build
+that changes none of them (most incremental builds) leaves the file alone instead of
+encoding it again: at 1,000 incidents the pretty-printed encoding was a tenth of a
+no-change rebuild.  A stamp in the
 doctree folder records the inputs and the file it produced (path, size, modification
 time), so a deleted, edited or other output folder's file is always written afresh.
 """
@@ -100,7 +102,7 @@ def _inputs_key(app: Sphinx, pages: str | None) -> str:
     h = hashlib.sha256()
     for part in (
         __version__,
-        state.now.isoformat(),
+        repr(state.page_now),
         repr(pages),
         app.builder.name,
         app.builder.get_target_uri(f"{pages}/x") if pages else "",
@@ -138,7 +140,7 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
     header = {
         "generator": f"sphinx-incidents {__version__}",
         "policy": state.policy.name,
-        "now": _time(state.now),
+        "now": _time(state.page_now),
     }
     records = [
         incident_json(

@@ -27,7 +27,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_domain
+from sphinx_incidents.sphinxext.domain import ALL, incident_domain
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import view_changed
 
@@ -123,7 +123,6 @@ def outdated_docs(
     touched = {
         i for i in set(old_prints) | set(new_prints) if old_prints.get(i) != new_prints.get(i)
     }
-    now_changed = previous.get("now") != state.now.isoformat()
     titles = {i.id: i.title for i in state.incidents}
     env.sphinx_incidents_titles_changed = (  # type: ignore[attr-defined]
         previous.get("titles") != titles
@@ -131,14 +130,14 @@ def outdated_docs(
     setattr(
         env,
         ENV_KEY,
-        {"fingerprints": dict(new_prints), "now": state.now.isoformat(), "titles": titles},
+        {"fingerprints": dict(new_prints), "titles": titles},
     )
-    if not touched and not now_changed:
+    if not touched:
         return []
     result: set[str] = set()
     domain = incident_domain(env)
     for docname, ids in domain.deps.items():
-        if (touched and (ALL in ids or ids & touched)) or (now_changed and NOW in ids):
+        if ALL in ids or ids & touched:
             result.add(docname)
     for docname, views in domain.views.items():
         if docname not in result and any(view_changed(state, *view) for view in views):
