@@ -25,6 +25,7 @@ from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
 from sphinx_incidents.sphinxext.nodes import setup_nodes
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
+from sphinx_incidents.sphinxext.source_links import setup_source_links
 from sphinx_incidents.sphinxext.state import load_state, set_state
 
 ASSETS = Path(__file__).parent / "assets"
@@ -56,6 +57,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_nodes(app)
     setup_clock(app)
     setup_pages(app)
+    setup_source_links(app)
     setup_incident_page(app)
     setup_incident_index(app)
     setup_json_output(app)
