@@ -48,14 +48,22 @@ def set_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
     monkeypatch.setattr(clock, "system_now", lambda: moment)
 
 
-def build(srcdir: Path, builddir: Path, **kwargs: object) -> tuple[list[str], str]:
-    """Build HTML in this process; the documents Sphinx read, and its warnings."""
+def build(srcdir: Path, builddir: Path, **kwargs: object) -> tuple[list[str], str, str]:
+    """Build HTML in this process, as ``sphinx-build -W`` would (a warning fails the build);
+    the documents Sphinx read, its messages and its warnings."""
     read: list[str] = []
-    app = SphinxTestApp("html", srcdir=srcdir, builddir=builddir, **kwargs)  # type: ignore[arg-type]
+    app = SphinxTestApp(
+        "html",
+        srcdir=srcdir,
+        builddir=builddir,
+        warningiserror=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
     try:
         app.connect("env-before-read-docs", lambda app, env, docnames: read.extend(docnames))
         app.build()
-        return sorted(read), app.warning.getvalue()
+        assert app.statuscode == 0
+        return sorted(read), app.status.getvalue(), app.warning.getvalue()
     finally:
         app.cleanup()
 
@@ -84,16 +92,18 @@ def test_a_year_later_nothing_is_reread_and_the_output_is_identical(
 ) -> None:
     set_clock(monkeypatch, FIRST)
     MOVES[move](monkeypatch, FIRST)
-    first_read, _ = build(project, tmp_path / "incremental")
+    first_read, _, _ = build(project, tmp_path / "incremental")
     assert len(first_read) > 10
     first = output(tmp_path / "incremental")
     stubs = {p.name: p.read_bytes() for p in (project / "incidents").iterdir()}
 
     set_clock(monkeypatch, A_YEAR_LATER)
     MOVES[move](monkeypatch, A_YEAR_LATER)
-    again_read, warnings = build(project, tmp_path / "incremental")
+    again_read, messages, warnings = build(project, tmp_path / "incremental")
     assert again_read == []
-    assert "INC044" in warnings  # the clock did move: the open incidents are stale
+    # the clock did move: the open incidents are stale, which -W does not fail on
+    assert f"{OPEN}.yaml:20: INC044 [warning] open, and the last event is 367.6" in messages
+    assert warnings == ""
     assert output(tmp_path / "incremental") == first
     assert {p.name: p.read_bytes() for p in (project / "incidents").iterdir()} == stubs
 

@@ -9,6 +9,28 @@ from collections.abc import Sequence
 from sphinx_incidents import __version__
 from sphinx_incidents.cli import check, leads, record
 from sphinx_incidents.cli.common import EXIT_USAGE, UsageError
+from sphinx_incidents.core.project import (
+    DEFAULT_POLICY,
+    ENV_DIR,
+    POLICY_NAME,
+    RECORDS_DIRNAME,
+    ROSTER_NAME,
+)
+
+EPILOG = f"""\
+example:
+  sphinx-incidents check --strict
+
+Every command, the pre-commit hook and the Sphinx build use the same records folder, policy
+and roster.  The records folder is the first of:
+  1. --dir DIR (check: its PATH arguments; the Sphinx build: incidents_dir in conf.py)
+  2. the environment variable {ENV_DIR}
+  3. going up from the working directory to the repository root, in each folder:
+     `dir` of [tool.sphinx-incidents] in .sphinx-incidents.toml or pyproject.toml,
+     else an {RECORDS_DIRNAME}/ subfolder
+The policy is --policy (incidents_policy), else the folder's {POLICY_NAME}, else
+{DEFAULT_POLICY}; the roster is --roster (incidents_roster), else the folder's {ROSTER_NAME}.
+"""
 
 SUBCOMMANDS = [check.add_check]
 SUBCOMMANDS.append(leads.add_leads)
@@ -19,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sphinx-incidents",
         description="Incident records as code: check, record and review incidents.",
-        epilog="example:\n  sphinx-incidents check --strict incident_records/",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

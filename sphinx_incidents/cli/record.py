@@ -16,16 +16,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sphinx_incidents.cli.common import (
-    DEFAULT_DIR,
     EXIT_ERRORS,
     EXIT_OK,
+    Project,
     UsageError,
-    add_policy_options,
+    add_project_options,
     now_from,
     paint,
-    policy_from,
+    project_from,
+    records_folder,
 )
-from sphinx_incidents.core.check import ROSTER_NAME, display_path, is_record_file
+from sphinx_incidents.core.check import display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
     SCHEMA_FILE,
@@ -44,6 +45,7 @@ from sphinx_incidents.core.editing import (
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
 from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.project import ROSTER_NAME, records_root
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.schema import record_schema
 
@@ -118,8 +120,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
     new.add_argument("--summary", default=None, metavar="TEXT", help="what happened, for users")
     new.add_argument("--id", default=None, help="the record id, instead of date + slug")
-    _add_dir(new)
-    add_policy_options(new)
+    add_project_options(new)
     new.set_defaults(run=run_new)
 
     log = subparsers.add_parser(
@@ -136,18 +137,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
     log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
     log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
-    _add_dir(log)
-    add_policy_options(log)
+    add_project_options(log)
     log.set_defaults(run=run_log)
-
-
-def _add_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=DEFAULT_DIR,
-        help=f"the records folder (default: {DEFAULT_DIR}/)",
-    )
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -164,21 +155,10 @@ def _timestamp(option: str, value: str) -> datetime:
     return parsed
 
 
-def _folder(args: argparse.Namespace) -> Path:
-    folder: Path = args.dir
-    if not folder.is_dir():
-        raise UsageError(f"--dir {folder}: no such folder (create it, or run from the repository)")
-    return folder
-
-
-def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
-    path: Path | None = args.roster
-    if path is not None and not path.is_file():
-        raise UsageError(f"--roster {path}: no such file")
-    if path is None:
-        path = folder / ROSTER_NAME
-        if not path.is_file():
-            return None
+def _roster(project: Project) -> Roster | None:
+    if project.roster_path is None:
+        return None
+    path = project.roster_path
     roster, _ = load_roster(path, display_path(path))  # its own problems are check's business
     return roster
 
@@ -186,9 +166,9 @@ def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
 def _carried(args: argparse.Namespace) -> str:
     """Options the next command needs too (folder, policy, roster)."""
     parts = []
-    if args.dir != DEFAULT_DIR:
+    if args.dir is not None:
         parts += ["--dir", str(args.dir)]
-    if args.policy != "openverse":
+    if args.policy is not None:
         parts += ["--policy", str(args.policy)]
     if args.roster is not None:
         parts += ["--roster", str(args.roster)]
@@ -219,10 +199,11 @@ def _log_hint(incident: str, status: str | None, policy: Policy, carried: str) -
 
 
 def run_new(args: argparse.Namespace) -> int:
-    policy = policy_from(args)
     now = now_from(args).replace(microsecond=0)
-    folder = _folder(args)
-    roster = _roster(args, folder)
+    folder = records_folder(args)
+    project = project_from(args, folder)
+    policy = project.policy
+    roster = _roster(project)
     detected = _timestamp("--detected", args.detected) if args.detected else now
     lead, lead_comment = args.lead, None
     if lead is None:
@@ -321,23 +302,26 @@ def _write_schema(folder: Path, policy: Policy) -> None:
 # --- log --------------------------------------------------------------------------------------
 
 
-def _record_path(args: argparse.Namespace) -> Path:
-    """The record named by ID (or given as a path); a usage error when there is none."""
+def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The record named by ID (or given as a path) and its records folder; a usage error
+    when there is none."""
     name: str = args.id
     if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
         path = Path(name)
         if not path.is_file():
             raise UsageError(f"{name}: no such record file")
-        return path
-    folder = _folder(args)
-    found = [p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()]
-    if len(found) == 2:
-        raise UsageError(f"both {name}.yaml and {name}.yml exist in {folder}/; keep one")
+        return path, args.dir if args.dir is not None else records_root([path])
+    folder = records_folder(args)
+    records = find_record_files([folder])
+    found = [p for p in records if p.stem == name]
+    if len(found) > 1:
+        where = ", ".join(display_path(p) for p in found)
+        raise UsageError(f"incident '{name}' has more than one file ({where}); keep one")
     if not found:
-        known = sorted(p.stem for p in folder.iterdir() if p.is_file() and is_record_file(p))
+        known = sorted(p.stem for p in records)
         hint = (did_you_mean(name, known) or "") if known else "it has no records"
         raise UsageError(f"no incident '{name}' in {folder}/" + (f" ({hint})" if hint else ""))
-    return found[0]
+    return found[0], folder
 
 
 def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
@@ -357,13 +341,14 @@ def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
 
 
 def run_log(args: argparse.Namespace) -> int:
-    policy = policy_from(args)
     now = now_from(args)
     if all(getattr(args, name) is None for name in ("status", "severity", "lead", "note")):
         raise UsageError("nothing to log: give --status, --severity, --lead or --note")
     at = _timestamp("--at", args.at) if args.at else now.replace(microsecond=0)
-    path = _record_path(args)
-    roster = _roster(args, path.parent)
+    path, folder = _record_path(args)
+    project = project_from(args, folder)
+    policy = project.policy
+    roster = _roster(project)
     event = _event(args, at)
     try:
         with locked(path):

@@ -18,11 +18,11 @@ from sphinx_incidents.core.diagnostics import Diagnostic, has_errors
 from sphinx_incidents.core.fieldtypes import Context
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
 from sphinx_incidents.core.rules import RuleEnv, run_rules
 
 RECORD_SUFFIXES = (".yaml", ".yml")
-ROSTER_NAME = "_roster.yaml"
 
 
 @dataclass
@@ -42,7 +42,11 @@ class CheckResult:
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
-    """A path relative to ``base`` (default: the working directory) when it lies below it."""
+    """``path`` relative to ``base`` (default: the working directory) when it is nearby.
+
+    Nearby: below ``base``, or in the same repository (``docs/`` is a usual place to run
+    from, so ``../incident_records/x.yaml`` is kept). Anything else is shown absolute.
+    """
     if not path.is_absolute():
         return str(path)
     base = base or Path.cwd()
@@ -50,7 +54,10 @@ def display_path(path: Path, base: Path | None = None) -> str:
         relative = os.path.relpath(path, base)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
-    return str(path) if relative.startswith("..") else relative
+    if not relative.startswith(".."):
+        return relative
+    root = repository_root(base)
+    return relative if root is not None and root in path.parents else str(path)
 
 
 def is_record_file(path: Path) -> bool:

@@ -13,12 +13,14 @@ from sphinx.config import Config
 # since any page may show incidents; the pages and data they feed are then never stale.
 CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_dir", "../incident_records", "env", (str,)),
-    ("incidents_policy", "openverse", "env", (str,)),
+    ("incidents_policy", None, "env", (str, type(None))),
     ("incidents_roster", None, "env", (str, type(None))),
     ("incidents_pages", "incidents", "env", (str, type(None))),
     ("incidents_now", None, "env", (str, type(None))),
     ("incidents_json", True, "html", (bool,)),
     ("incidents_freeze_gc", True, "", (bool,)),  # build speed only: see gc_freeze.py
+    # rule warnings become Sphinx warnings (-W fails on them), like `check --strict`
+    ("incidents_strict", False, "", (bool,)),
 )
 
 
@@ -32,11 +34,12 @@ class IncidentsConfig:
     """The ``incidents_*`` values with paths resolved against conf.py's folder."""
 
     records_dir: Path
-    policy: str
+    policy: str | None  # None: the folder's _policy.yaml, else the shipped default
     roster: Path | None
     pages: str | None
     now: str | None
     json: bool
+    strict: bool
 
     @classmethod
     def from_sphinx(cls, config: Config, confdir: Path) -> IncidentsConfig:
@@ -47,9 +50,10 @@ class IncidentsConfig:
         pages = config.incidents_pages.strip("/") if config.incidents_pages else None
         return cls(
             records_dir,
-            config.incidents_policy,
+            config.incidents_policy or None,
             roster,
             pages or None,
             config.incidents_now,
             bool(config.incidents_json),
+            bool(config.incidents_strict),
         )
