@@ -293,3 +293,16 @@ def test_a_read_only_file_system_is_one_clear_error(
     finally:
         app.cleanup()
     assert MESSAGE in warnings and "Read-only file system" in warnings
+
+
+def test_an_incidents_json_of_the_project_s_own_is_kept(repo: Path, tmp_path: Path) -> None:
+    extra = repo / "docs" / "extra"
+    extra.mkdir()
+    (extra / "incidents.json").write_text('{"mine": true}\n', encoding="utf-8")
+    add_conf(repo, 'html_extra_path = ["extra"]\n')
+    out = tmp_path / "out"
+    result = sphinx(repo / "docs", out)
+    assert result.returncode == 0
+    assert (out / "incidents.json").read_text("utf-8") == '{"mine": true}\n'
+    assert "was not written by sphinx-incidents" in result.stderr
+    assert "[incidents.json]" in result.stderr

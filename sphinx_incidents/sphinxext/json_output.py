@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
 from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
@@ -94,6 +95,7 @@ def encode(header: dict[str, Any], records: list[dict[str, Any]]) -> str:
 
 
 STAMP = "sphinx-incidents-json.stamp"
+logger = logging.getLogger(__name__)
 
 
 def _inputs_key(app: Sphinx, pages: str | None) -> str:
@@ -121,6 +123,21 @@ def _stamp(key: str, target: Path) -> str:
     return f"{key}\n{target.resolve()}\n{stat.st_size} {stat.st_mtime_ns}\n"
 
 
+GENERATOR = b'{"generator": "sphinx-incidents '
+
+
+def _written_by_us(target: Path) -> bool:
+    """Whether ``target`` is absent or a file this extension wrote (never replace a file of
+    the project's own, copied from ``html_extra_path`` say)."""
+    try:
+        with target.open("rb") as handle:
+            return handle.read(len(GENERATOR)) == GENERATOR
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def write_json(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -137,6 +154,15 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
             return  # the file in place was written from these very inputs
     except OSError:
         pass
+    if not _written_by_us(target):
+        logger.warning(
+            "%s exists and was not written by sphinx-incidents (html_extra_path?); not "
+            "overwriting it. Rename that file, or set incidents_json = False",
+            target,
+            type="incidents",
+            subtype="json",
+        )
+        return
     header = {
         "generator": f"sphinx-incidents {__version__}",
         "policy": state.policy.name,
