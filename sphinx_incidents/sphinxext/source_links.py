@@ -277,8 +277,8 @@ def copy_records(app: Sphinx, exception: Exception | None) -> None:
     after every build that wrote pages; a copy already in place (same size, not older than
     the record) is left alone, so a no-change rebuild writes nothing.
     """
-    if exception is not None or app.builder.format != "html":
-        return
+    if exception is not None or app.builder.format != "html" or app.builder.name == "singlehtml":
+        return  # singlehtml: one page, no incident page of its own
     if not (getattr(app.builder, "copysource", False) and app.config.html_copy_source):
         return
     state = get_state(app)
