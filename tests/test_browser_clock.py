@@ -17,14 +17,16 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+T = TypeVar("T")
 ROOT = Path(__file__).parent / "roots" / "test-views"
 OPEN = "2024-05-29-reclassification"  # open since 2024-05-29 14:00; last move 05-30 10:00
 
@@ -84,20 +86,43 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
+class Chromium:
+    """Chromium driven from a thread of its own: another module's Playwright may be running
+    in this one, and the sync API allows one per thread."""
+
+    def __init__(self) -> None:
+        self.thread = ThreadPoolExecutor(max_workers=1)
+        self.playwright, self.browser = self.thread.submit(self._start).result()
+
+    @staticmethod
+    def _start() -> tuple[Any, Any]:
+        playwright = sync_api.sync_playwright().start()
+        browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
         )
-        try:
-            yield instance
-        finally:
-            instance.close()
+        return playwright, browser
+
+    def run(self, work: Callable[[Any], T]) -> T:
+        """``work(browser)`` in the browser's thread."""
+        return self.thread.submit(work, self.browser).result()
+
+    def close(self) -> None:
+        self.thread.submit(lambda: (self.browser.close(), self.playwright.stop())).result()
+        self.thread.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    chromium = Chromium()
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 def open_at(browser: Any, url: str, moment: datetime) -> Any:
-    """A page at ``url`` whose clock reads ``moment``; errors fail the test."""
+    """A page at ``url`` whose clock reads ``moment``; errors fail the test (call this in
+    the browser's thread)."""
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
@@ -115,66 +140,76 @@ def open_at(browser: Any, url: str, moment: datetime) -> Any:
     return page
 
 
+def visit(chromium: Chromium, url: str, moment: datetime, read: Callable[[Any], T]) -> T:
+    """What ``read(page)`` finds on ``url`` opened at ``moment``."""
+    return chromium.run(lambda browser: read(open_at(browser, url, moment)))
+
+
 def texts(page: Any, selector: str) -> list[str]:
     return [text.strip() for text in page.locator(selector).all_inner_texts()]
 
 
-def test_durations_follow_the_reader_s_clock(browser: Any, site: str) -> None:
-    page = open_at(browser, site + "md/metrics.html", datetime(2024, 6, 1, tzinfo=UTC))
-    opened = texts(page, "ul.incident-open-list time.incident-elapsed")
+def test_durations_follow_the_reader_s_clock(browser: Chromium, site: str) -> None:
+    def opened(page: Any) -> tuple[list[str], str]:
+        title = page.locator("ul.incident-open-list time").first.get_attribute("title")
+        return texts(page, "ul.incident-open-list time.incident-elapsed"), title
+
+    june, title = visit(browser, site + "md/metrics.html", datetime(2024, 6, 1, tzinfo=UTC), opened)
     # 2024-05-27 16:00 and 2024-05-29 14:00 to 2024-06-01 00:00
-    assert opened == [", open for 4 d 8 h", ", open for 2 d 10 h"]
-    # the absolute time stays at hand, in the title
-    assert page.locator("ul.incident-open-list time").first.get_attribute("title") == (
-        ", still open"
-    )
-    later = open_at(browser, site + "md/metrics.html", datetime(2025, 6, 2, tzinfo=UTC))
-    assert texts(later, "ul.incident-open-list time.incident-elapsed")[1] == (
-        ", open for 368 d 10 h"
-    )
+    assert june == [", open for 4 d 8 h", ", open for 2 d 10 h"]
+    assert title == ", still open"  # what the page said without the script
+    later, _ = visit(browser, site + "md/metrics.html", datetime(2025, 6, 2, tzinfo=UTC), opened)
+    assert later[1] == ", open for 368 d 10 h"
 
 
-def test_days_since_and_the_next_lead_follow_the_reader_s_week(browser: Any, site: str) -> None:
-    # Saturday 2024-06-01: the week of 2024-05-27, whose runner (emery) led the latest incident
-    page = open_at(browser, site + "md/leads.html", datetime(2024, 6, 1, tzinfo=UTC))
+def _next_lead(page: Any) -> tuple[list[str], str]:
     days = texts(page, "table.incident-leads >> nth=0 >> time.incident-elapsed")
+    return days, page.locator("p.incident-next-lead:visible").first.inner_text()
+
+
+def test_days_since_and_the_next_lead_follow_the_reader_s_week(
+    browser: Chromium, site: str
+) -> None:
+    url = site + "md/leads.html"
+    # Saturday 2024-06-01: the week of 2024-05-27, whose runner (emery) led the latest incident
+    days, shown = visit(browser, url, datetime(2024, 6, 1, tzinfo=UTC), _next_lead)
     assert days[0] == "23"  # alex, last on 2024-05-08 09:00
-    shown = page.locator("p.incident-next-lead:visible").first.inner_text()
     assert "Next lead: Alex Example (@alex)" in shown and "emery led the latest" in shown
     # Wednesday 2024-05-08: blair's week
-    page = open_at(browser, site + "md/leads.html", datetime(2024, 5, 8, 12, tzinfo=UTC))
-    shown = page.locator("p.incident-next-lead:visible").first.inner_text()
+    _, shown = visit(browser, url, datetime(2024, 5, 8, 12, tzinfo=UTC), _next_lead)
     assert "Next lead: Blair Example (@blair), because: support rotation runner" in shown
     # a week the rotation does not cover
-    page = open_at(browser, site + "md/leads.html", datetime(2030, 1, 1, tzinfo=UTC))
-    shown = page.locator("p.incident-next-lead:visible").first.inner_text()
+    _, shown = visit(browser, url, datetime(2030, 1, 1, tzinfo=UTC), _next_lead)
     assert "no rotation runner this week" in shown
 
 
-def test_the_ongoing_bar_ends_at_the_reader_s_clock(browser: Any, site: str) -> None:
-    page = open_at(browser, site + f"incidents/{OPEN}.html", datetime(2024, 6, 1, tzinfo=UTC))
-    (chart,) = page.evaluate("window.__gantts")
+def _gantts(page: Any) -> list[str]:
+    return list(page.evaluate("window.__gantts"))
+
+
+def test_the_ongoing_bar_ends_at_the_reader_s_clock(browser: Chromium, site: str) -> None:
+    url = site + f"incidents/{OPEN}.html"
+    (chart,) = visit(browser, url, datetime(2024, 6, 1, tzinfo=UTC), _gantts)
     assert "2024-05-30T10:00:00+00:00, 2024-06-01T00:00:00+00:00" in chart
     assert "axisFormat %m-%d" in chart
     # half an hour after the last move: a short chart, by the hour
-    page = open_at(
-        browser, site + f"incidents/{OPEN}.html", datetime(2024, 5, 30, 10, 30, tzinfo=UTC)
-    )
-    (chart,) = page.evaluate("window.__gantts")
+    (chart,) = visit(browser, url, datetime(2024, 5, 30, 10, 30, tzinfo=UTC), _gantts)
     assert "2024-05-30T10:00:00+00:00, 2024-05-30T10:30:00+00:00" in chart
     assert "axisFormat %H:%M" in chart
 
 
-def test_events_after_the_reader_s_clock_are_marked_future(browser: Any, site: str) -> None:
+def test_events_after_the_reader_s_clock_are_marked_future(browser: Chromium, site: str) -> None:
     url = site + f"incidents/{OPEN}.html"
-    page = open_at(browser, url, datetime(2024, 5, 29, 16, tzinfo=UTC))
-    when = texts(page, "table.incident-timeline time.incident-moment")
-    assert when == [
+
+    def when(page: Any) -> list[str]:
+        return texts(page, "table.incident-timeline time.incident-moment")
+
+    assert visit(browser, url, datetime(2024, 5, 29, 16, tzinfo=UTC), when) == [
         "2024-05-29 14:00 UTC",
         "2024-05-29 15:00 UTC",
         "2024-05-29 18:00 UTC (future)",
         "2024-05-30 09:00 UTC (future)",
         "2024-05-30 10:00 UTC (future)",
     ]
-    page = open_at(browser, url, datetime(2024, 6, 1, tzinfo=UTC))
-    assert not any("future" in text for text in texts(page, "table.incident-timeline time"))
+    later = visit(browser, url, datetime(2024, 6, 1, tzinfo=UTC), when)
+    assert not any("future" in text for text in later)
