@@ -148,6 +148,27 @@ def resolve_open(src: Path) -> None:
     )
 
 
+def relate_records(src: Path) -> None:
+    """A record starts naming another: the other page lists it (the reverse direction)."""
+    path = _record(src)
+    text = path.read_text()
+    path.write_text(
+        text.replace("timeline:", "related: [2024-04-15-thumbnails-down]\ntimeline:", 1)
+    )
+
+
+def unrelate_records(src: Path) -> None:
+    path = _record(src, "2024-05-20-search-slow")
+    text = path.read_text()
+    assert "related: [2024-03-01-api-search-timeouts]" in text
+    path.write_text(text.replace("related: [2024-03-01-api-search-timeouts]", "", 1))
+
+
+def delete_related_target(src: Path) -> None:
+    """The record another one names is deleted: its link there becomes plain text."""
+    _record(src).unlink()
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "edit-title": edit_record,
     "edit-body": edit_body,
@@ -161,6 +182,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "reopen": reopen_resolved,
     "edit-detected": edit_detected,
     "resolve": resolve_open,
+    "related-add": relate_records,
+    "related-remove": unrelate_records,
+    "related-target-deleted": delete_related_target,
 }
 NAVIGATION = ["edit-title", "add", "delete", "rename", "reopen", "edit-detected", "resolve"]
 """Changes to the set, order or titles of the incident pages: what navigation shows."""

@@ -43,7 +43,7 @@ from sphinx_incidents.core.editing import (
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
-from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, records_root
 from sphinx_incidents.core.records import load_roster
@@ -120,6 +120,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
     new.add_argument("--summary", default=None, metavar="TEXT", help="what happened, for users")
     new.add_argument("--id", default=None, help="the record id, instead of date + slug")
+    new.add_argument(
+        "--related",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a related incident, e.g. the one this recurrence follows (repeat for several)",
+    )
     add_project_options(new)
     new.set_defaults(run=run_new)
 
@@ -239,6 +246,8 @@ def run_new(args: argparse.Namespace) -> int:
         services=args.service,
         summary=args.summary,
         lead_comment=lead_comment,
+        related=args.related,
+        prevention_required=policy.is_on("INC041"),
     )
     try:
         data = record.render().encode("utf-8")
@@ -248,7 +257,8 @@ def run_new(args: argparse.Namespace) -> int:
     if not policy.id_regex.match(base):
         raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
     shown = display_path(folder / f"{base}.yaml")
-    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now)
+    known = _known_ids(folder)
+    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now, known)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         _refused("new", "nothing written; the record would not pass check:")
@@ -265,6 +275,11 @@ def run_new(args: argparse.Namespace) -> int:
     )
     print(_log_hint(path.stem, record.status, policy, _carried(args)))
     return EXIT_OK
+
+
+def _known_ids(folder: Path | None) -> set[str]:
+    """The ids of the records folder, which ``related`` may name (INC012)."""
+    return {path.stem for path in find_record_files([folder])} if folder is not None else set()
 
 
 def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
@@ -350,9 +365,10 @@ def run_log(args: argparse.Namespace) -> int:
     policy = project.policy
     roster = _roster(project)
     event = _event(args, at)
+    known = _known_ids(folder if folder is not None else path.parent)
     try:
         with locked(path):
-            return _append(args, path, event, policy, roster, now)
+            return _append(args, path, event, policy, roster, now, known)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
@@ -366,11 +382,12 @@ def _append(
     policy: Policy,
     roster: Roster | None,
     now: datetime,
+    known: set[str],
 ) -> int:
     shown = display_path(path)
     incident = path.stem
     old = path.read_bytes()
-    current, before = check_record_bytes(old, incident, shown, policy, roster, now)
+    current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
         new = append_event(old.decode("utf-8"), event).encode("utf-8")
     except UnicodeDecodeError:
@@ -381,12 +398,16 @@ def _append(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    _, after = check_record_bytes(new, incident, shown, policy, roster, now)
+    _, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
     errors = added(before, after, Level.ERROR)
     status = current.current_status if current is not None else None
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
+        if current is not None and any(d.code == "INC026" for d in errors):
+            _err("record the recurrence as a new incident, related to this one:")
+            _err("  " + _new_for_recurrence(args, current, event))
+            return EXIT_ERRORS
         following = policy.next_statuses(status) if status else policy.first_statuses
         allowed = ", ".join(following) or "none"
         _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
@@ -398,6 +419,26 @@ def _append(
     if existing:
         _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
     return EXIT_OK
+
+
+def _new_for_recurrence(
+    args: argparse.Namespace, old: Incident, event: dict[str, EventValue]
+) -> str:
+    """The ``new`` command for a recurrence outside the window, filled in from the old
+    record (title, severity, category, services, detection channel) and the refused event
+    (its time, who logged it, its note as the summary), with ``--related OLD``."""
+    words = ["sphinx-incidents", "new", old.title, "--severity", str(old.current_severity)]
+    if old.category != "technical":
+        words += ["--category", old.category]
+    for service in old.services:
+        words += ["--service", service]
+    words += ["--via", old.detected_via, "--detected", str(event["at"])]
+    if "by" in event:
+        words += ["--recorded-by", str(event["by"])]
+    if "note" in event:
+        words += ["--summary", str(event["note"])]
+    words += ["--related", old.id]
+    return " ".join(shlex.quote(word) for word in words) + _carried(args)
 
 
 def _report_logged(
@@ -419,7 +460,13 @@ def _report_logged(
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
     status = str(event.get("status", before or ""))
     if policy.is_closed(status):
-        days = policy.rules.retro_due_days
-        print(f"next: hold the retrospective within {days} days and add `retrospective:`")
+        if status == policy.resolved_status:
+            days = policy.rules.retro_due_days
+            when = f"within {days} days" if days is not None else "if one is needed"
+            print(f"next: hold the retrospective {when} and add `retrospective:`")
+            for after in policy.next_statuses(status):
+                if "retrospective" in policy.requires(after):  # Reviewed
+                    incident = Path(shown).stem
+                    print(f"  then: sphinx-incidents log {incident} --status {after}{carried}")
     else:
         print(_log_hint(Path(shown).stem, status or None, policy, carried))
