@@ -32,7 +32,6 @@ from sphinx_incidents.sphinxext.directives.timeline import (
     status_time_view,
 )
 from sphinx_incidents.sphinxext.domain import (
-    NOW,
     incident_domain,
     incident_xref,
     note_dependency,
@@ -70,7 +69,7 @@ class IncidentDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
         incident_id = self.arguments[0].strip()
-        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
         if incident is None and is_hidden(self.env, incident_id):
             return []  # a private record, left out of this build
@@ -91,7 +90,7 @@ class IncidentDirective(SphinxDirective):
             render_incident(
                 incident,
                 state.policy,
-                state.now,
+                state.page_now,
                 anchor,
                 state.result.roster,
                 RecordText.for_env(self.env, state.config.pages),
@@ -117,7 +116,7 @@ def related_entries(
 def render_incident(
     incident: Incident,
     policy: Policy,
-    now: datetime,
+    now: datetime | None,
     anchor: str,
     roster: Roster | None,
     text: RecordText,

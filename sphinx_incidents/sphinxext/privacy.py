@@ -18,6 +18,7 @@ what is written by hand on the site's own pages:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -27,6 +28,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from sphinx_incidents.sphinxext.nodes import badge
+from sphinx_incidents.sphinxext.outputs import write_atomically
 from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -97,6 +99,28 @@ def _ancestors(node: nodes.Node) -> list[nodes.Element]:
         found.append(parent)
         parent = parent.parent
     return found
+
+
+PLACEHOLDER = b"private-incident"
+"""What the published copy of a record says instead of a hidden incident's id."""
+
+
+def redact_copy(record: Path, target: Path, hidden: list[str]) -> bool:
+    """``True`` when ``record`` names a hidden incident (``related``, a link in its text):
+    ``target`` (its copy under ``_sources/``) then gets :data:`PLACEHOLDER` in place of every
+    such id, written only when it changes."""
+    try:
+        data = record.read_bytes()
+    except OSError:
+        return False
+    redacted = data
+    for incident_id in hidden:  # whole ids only: not the start of a longer public one
+        word = re.compile(rb"(?<![\w-])" + re.escape(incident_id.encode("utf-8")) + rb"(?![\w-])")
+        redacted = word.sub(PLACEHOLDER, redacted)
+    if redacted == data:
+        return False
+    write_atomically(target, redacted)
+    return True
 
 
 HIDDEN_KEY = "sphinx_incidents_hidden"
