@@ -38,6 +38,7 @@ class IndexRow(NamedTuple):
     lead: str | None
     detected: str
     time_to_resolve: str
+    private: bool = False  # marked in an internal build
 
 
 def index_rows(state: IncidentsState) -> list[IndexRow]:
@@ -51,6 +52,7 @@ def index_rows(state: IncidentsState) -> list[IndexRow]:
             incident.current_lead,
             format_timestamp(incident.detected),
             format_duration(incident.time_to_resolve),
+            incident.is_private,
         )
         for incident in index_order(state.incidents)
     ]

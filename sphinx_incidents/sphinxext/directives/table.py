@@ -61,12 +61,25 @@ QUERY_OPTIONS = (
 )
 
 
-def cell(incident: Incident, column: str, shown: tuple[str, object], policy: Policy) -> Cell:
-    """One table cell from its ``(text, sort key)``: links, badges or the text itself."""
+def cell(
+    incident: Incident,
+    column: str,
+    shown: tuple[str, object],
+    policy: Policy,
+    link_id: bool = False,
+) -> Cell:
+    """One table cell from its ``(text, sort key)``: links, badges or the text itself.
+
+    The title links to the incident's page; the id, when a table shows it, is code (a link
+    too, ``link_id``, in a table without titles).
+    """
     text, value = shown
     content: nodes.Node | str
-    if column == "id":
-        content = incident_xref(incident.id, incident.id)
+    if column == "title":
+        content = incident_xref(incident.id, incident.title)
+    elif column == "id":
+        literal = nodes.literal(incident.id, incident.id)
+        content = incident_xref(incident.id, incident.id) if link_id else literal
     elif column == "severity":
         content = severity_badge(policy, incident.current_severity)
     elif column == "status":
@@ -86,7 +99,11 @@ class TableContent(NamedTuple):
     shown: list[list[tuple[str, object]]]
 
     def digest(self, state: IncidentsState) -> str:
-        return content_digest(state, (self.query.columns, self.query.sort, self.errors, self.shown))
+        # the rows link to their incidents (ids) and mark the private ones, whatever the columns
+        linked = [(incident.id, incident.is_private) for incident in self.chosen]
+        return content_digest(
+            state, (self.query.columns, self.query.sort, self.errors, self.shown, linked)
+        )
 
 
 def table_content(state: IncidentsState, raw: dict[str, str]) -> TableContent:
@@ -126,8 +143,12 @@ class IncidentTableDirective(ViewDirective):
             if caption:
                 text = f"{caption}: {text}"
             return [nodes.paragraph(text, text, classes=["incident-table-empty"])]
+        link_id = "title" not in query.columns
         rows = [
-            [cell(i, c, pair, state.policy) for c, pair in zip(query.columns, row, strict=True)]
+            [
+                cell(i, c, pair, state.policy, link_id)
+                for c, pair in zip(query.columns, row, strict=True)
+            ]
             for i, row in zip(chosen, shown, strict=True)
         ]
         result = table(
