@@ -57,23 +57,62 @@ def severity_table(report: MetricsReport, policy: Policy) -> nodes.table:
     )
 
 
+LABELS_AT_MOST = 24
+"""The month axis labels at most this many months (rotated, they fit a page's width)."""
+LABEL_STEPS = (1, 2, 3, 4, 6, 12, 24, 48, 96)
+"""Label every month, every 2nd, ... (quarters, half years, years line up)."""
+ROTATE_AFTER = 8
+"""More months than this: their labels are turned 45 degrees (side by side they overlap)."""
+
+
+def label_step(months: int) -> int:
+    """Label every ``step``-th month so that at most :data:`LABELS_AT_MOST` are labelled."""
+    for step in LABEL_STEPS:
+        if -(-months // step) <= LABELS_AT_MOST:
+            return step
+    return LABEL_STEPS[-1]
+
+
+def axis_top(top: int) -> int:
+    """The y axis maximum: at least 8, so that Mermaid's ticks are whole incidents."""
+    return max(top, 8)
+
+
 def month_chart(report: MetricsReport) -> str:
-    """Stacked bars: one bar series per cumulative severity total, drawn largest first."""
+    """Stacked bars: one bar series per cumulative severity total, drawn largest first.
+
+    Month labels run into each other side by side ("2025-012025-02"): beyond
+    :data:`ROTATE_AFTER` months they are turned, and the page's CSS hides all but every
+    :func:`label_step`-th one (the class :func:`month_chart_classes` names).
+    """
     levels = report.severity_levels
     colors = ", ".join(PALETTE[i % len(PALETTE)] for i in reversed(range(len(levels))))
     top = max((m.total for m in report.months), default=0)
+    rotation = ', "xyChart": {"xAxis": {"labelRotation": -45}}'
+    init = (
+        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "'
+        + colors
+        + '"}}'
+        + (rotation if len(report.months) > ROTATE_AFTER else "")
+        + "}}%%"
+    )
     lines = [
-        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + colors + '"}}}}%%',
+        init,
         "xychart-beta",
         f"  title {mermaid.label('Incidents per month, stacked by severity')}",
         f"  x-axis [{', '.join(mermaid.label(m.month) for m in report.months)}]",
-        f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 1)}",
+        f"  y-axis {mermaid.label('Incidents')} 0 --> {axis_top(top)}",
     ]
     for cut in reversed(range(len(levels))):
         shown = levels[: cut + 1]
         values = [sum(m.counts.get(level, 0) for level in shown) for m in report.months]
         lines.append(f"  bar [{', '.join(str(v) for v in values)}]")
     return "\n".join(lines)
+
+
+def month_chart_classes(report: MetricsReport) -> list[str]:
+    """``incident-month-chart`` and ``incident-label-every-<step>`` (see the CSS)."""
+    return ["incident-month-chart", f"incident-label-every-{label_step(len(report.months))}"]
 
 
 def month_table(report: MetricsReport, policy: Policy) -> nodes.table:
@@ -145,7 +184,12 @@ class IncidentMetricsDirective(ViewDirective):
         result.append(nodes.rubric(heading, heading))
         if report.months:
             chart = diagram(month_chart(report), month_table(report, policy), heading)
-            chart[0] = nodes.container("", chart[0].deepcopy(), legend(report, policy))
+            chart[0] = nodes.container(
+                "",
+                chart[0].deepcopy(),
+                legend(report, policy),
+                classes=month_chart_classes(report),
+            )
             result.append(chart)
         else:
             result.append(nodes.paragraph("", "No incidents yet."))
