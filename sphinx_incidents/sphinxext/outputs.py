@@ -21,9 +21,12 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.util import logging
 
 from sphinx_incidents import __version__
 from sphinx_incidents.sphinxext.state import get_state
+
+logger = logging.getLogger(__name__)
 
 
 def writes_site(builder: Builder) -> bool:
@@ -93,13 +96,23 @@ def write_output(app: Sphinx, relative: str, key: str, produce: Callable[[], str
     except OSError:
         pass
     text = produce()
-    if text is None:
-        if target.exists() and stamp.exists():  # ours, from an earlier build
-            target.unlink()
-        recorded = f"{key}\nabsent\n"
-    else:
-        write_atomically(target, text.encode("utf-8"))
-        recorded = _stamp_text(key, target)
+    try:
+        if text is None:
+            if target.exists() and stamp.exists():  # ours, from an earlier build
+                target.unlink()
+            recorded = f"{key}\nabsent\n"
+        else:
+            write_atomically(target, text.encode("utf-8"))
+            recorded = _stamp_text(key, target)
+    except OSError as exc:
+        logger.warning(
+            "cannot write %s: %s",
+            target,
+            exc.strerror or exc,
+            type="incidents",
+            subtype="output",
+        )
+        return
     with contextlib.suppress(OSError):  # an unwritable doctree folder: write every time
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(recorded, encoding="utf-8")

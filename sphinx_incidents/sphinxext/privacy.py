@@ -18,6 +18,7 @@ what is written by hand on the site's own pages:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -119,7 +120,11 @@ def redact_copy(record: Path, target: Path, hidden: list[str]) -> bool:
         redacted = word.sub(PLACEHOLDER, redacted)
     if redacted == data:
         return False
-    write_atomically(target, redacted)
+    try:
+        write_atomically(target, redacted)
+    except OSError:  # no copy rather than the record as it is
+        with contextlib.suppress(OSError):
+            target.unlink()
     return True
 
 
