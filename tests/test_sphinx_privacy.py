@@ -288,7 +288,7 @@ def test_a_public_build_holds_no_trace_of_private_records(public_out: Path) -> N
         "objects.inv",
         "genindex.html",
         "_sources/views.rst.txt",
-        f"_sources/incidents/{PUBLIC}.rst.txt",
+        f"_sources/incidents/{PUBLIC}.yaml.txt",  # its record, which names a private one
     ):
         assert name in files, name
     assert leaks(public_out) == {}
@@ -301,6 +301,9 @@ def test_a_public_build_holds_no_trace_of_private_records(public_out: Path) -> N
     assert related is not None and "no such incident" not in related.get_text()
     assert len(related.select("li")) == 1  # the other public incident only
     assert data["incidents"][1]["related"] == [OTHER]
+    # "View source" shows the record, without the private incident's id
+    source = files[f"_sources/incidents/{PUBLIC}.yaml.txt"].decode()
+    assert f"related: [private-incident, {OTHER}]" in source
     # the severity-1 incident open now is private: no banner
     assert "null" in files["_static/incidents-banner.js"].decode()
     # counts leave them out by default

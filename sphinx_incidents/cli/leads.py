@@ -23,12 +23,16 @@ from sphinx_incidents.cli.common import (
 )
 from sphinx_incidents.core.analytics import LeadReport, lead_report
 from sphinx_incidents.core.check import check_paths
+from sphinx_incidents.core.ical import rotation_ics, rotation_weeks
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.project import repository_root
 
 LEADS_EXAMPLE = """\
 examples:
   sphinx-incidents leads                          # every record of the records folder
   sphinx-incidents leads --since 2025-01-01 --dir docs/incident_records
   sphinx-incidents leads --now 2026-11-27T12:00:00Z
+  sphinx-incidents leads --ics > rotation.ics     # the rotation, for a calendar
 
 People who led least recently come first; people from the roster who never led are listed.
 An incident counts once for every person who led it (a handover counts for both).
@@ -71,6 +75,19 @@ def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="DATE",
         help="only count incidents detected on or after DATE (YYYY-MM-DD, UTC)",
     )
+    parser.add_argument(
+        "--ics",
+        action="store_true",
+        help="print the support rotation as an iCalendar file instead (one all-day event "
+        "per week with its runner; the Sphinx build writes the same as rotation.ics)",
+    )
+    parser.add_argument(
+        "--calendar-name",
+        default=None,
+        metavar="NAME",
+        help="the calendar's name, which its event UIDs derive from (default: '<repository "
+        "folder> support rotation'; the site's is '<project> support rotation')",
+    )
     parser.set_defaults(run=run_leads)
 
 
@@ -90,9 +107,36 @@ def run_leads(args: argparse.Namespace) -> int:
             "(records that could not be read are not counted)",
             file=sys.stderr,
         )
+    if args.ics:
+        return print_calendar(args, folder, result.roster, result.incidents)
     report = lead_report(result.incidents, result.roster, now, args.since, policy)
     for line in render_report(report):
         print(line)
+    return EXIT_OK
+
+
+def print_calendar(
+    args: argparse.Namespace, folder: Path, roster: Roster | None, incidents: list[Incident]
+) -> int:
+    """``leads --ics``: the calendar on standard output (``> rotation.ics``)."""
+    if roster is None:
+        raise UsageError("--ics: no roster (_roster.yaml in the records folder, or --roster)")
+    weeks = rotation_weeks(roster, incidents)
+    if not weeks:
+        raise UsageError(f"--ics: the roster {roster.path} names no rotation runner")
+    name = args.calendar_name
+    if not name:
+        root = repository_root(folder.resolve()) or folder.resolve().parent
+        name = f"{root.name} support rotation"
+    text = rotation_ics(weeks, roster, name)
+    sys.stdout.flush()
+    # bytes: the CRLF line ends RFC 5545 asks for, whatever the platform's newline
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        stream.write(text.encode("utf-8"))
+        stream.flush()
+    else:  # pragma: no cover - a replaced stdout without a buffer
+        sys.stdout.write(text)
     return EXIT_OK
 
 
