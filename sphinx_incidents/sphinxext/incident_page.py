@@ -49,7 +49,6 @@ from sphinx_incidents.sphinxext.nodes import (
     table,
 )
 from sphinx_incidents.sphinxext.privacy import (
-    PRIVATE_CLASS,
     PRIVATE_NOTE,
     is_hidden,
     private_badge,
@@ -127,7 +126,7 @@ def render_incident(
     page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
     if incident.is_private:
-        page["classes"].append(PRIVATE_CLASS)
+        page["classes"].append("incident-private-page")
         note = nodes.paragraph(classes=["incident-private-note"])
         note += private_badge()
         note += nodes.Text(" " + PRIVATE_NOTE)
