@@ -3,8 +3,9 @@
 Every field of the private records holds a marker (``zqx7<field>9``, a token no stemmer or
 escaping changes), the file names included.  The public build is searched byte for byte,
 every file of the output (HTML, JavaScript, JSON, ``_sources``, the search index, the feed,
-``objects.inv`` decompressed); only ``.doctrees/`` is left out, Sphinx's
-internal cache, which is not part of the published site.  Then the internal build
+``objects.inv`` decompressed), and ``.doctrees/`` as well: Sphinx's cache is not meant to
+be published, but ``sphinx-build -b html SRC OUT`` keeps it inside ``OUT``, and a site that
+uploads its whole output folder publishes it.  Then the internal build
 (``incidents_include_private``) shows every marker, and marks the incidents as private.
 The project has no roster: one would have to list the markers as people, whom the lead
 distribution lists whatever the records say (the calendar shows only the roster anyway).
@@ -213,11 +214,12 @@ def build(src: Path, out: Path, *options: str) -> str:
 
 
 def published(out: Path) -> dict[str, bytes]:
-    """Every file of the output but Sphinx's internal cache, inventories decompressed."""
+    """Every file of the output folder, inventories decompressed, Sphinx's cache included
+    (``sphinx-build -b html SRC OUT`` keeps it in ``OUT/.doctrees``)."""
     files = {}
     for path in sorted(out.rglob("*")):
         relative = path.relative_to(out).as_posix()
-        if not path.is_file() or relative.startswith(".doctrees/"):
+        if not path.is_file():
             continue
         data = path.read_bytes()
         if path.name == "objects.inv":

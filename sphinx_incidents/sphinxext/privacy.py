@@ -19,6 +19,7 @@ what is written by hand on the site's own pages:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from pathlib import Path
 
@@ -143,7 +144,9 @@ def forget_hidden(app: Sphinx, env: BuildEnvironment) -> list[str]:
     ``-E``) writes every page anyway, and gets a fresh index too.
     """
     state = get_state(app)
-    hidden = sorted(state.hidden_ids)
+    # digests, not ids: the environment is pickled into the doctree folder, which
+    # ``sphinx-build -b html SRC OUT`` puts inside the output folder (OUT/.doctrees)
+    hidden = sorted(hashlib.sha256(i.encode()).hexdigest()[:24] for i in state.hidden_ids)
     previous = getattr(env, HIDDEN_KEY, None)
     setattr(env, HIDDEN_KEY, hidden)
     if previous is not None and set(hidden) <= set(previous):
@@ -161,9 +164,10 @@ def forget_hidden(app: Sphinx, env: BuildEnvironment) -> list[str]:
 def remove_hidden_pages(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: no page of a hidden incident is left in the output folder.
 
-    Sphinx removes the output of a deleted document only when its environment knew it; a
-    build with a new environment (``-E``) into a folder where an earlier build published
-    the incident would leave the page and its source copy behind.
+    Sphinx removes the output of a deleted document only when its environment knew it (a
+    build with a new environment, ``-E``, into a folder where an earlier build published
+    the incident would leave the page and its source copy behind), and never its cached
+    doctree, which ``sphinx-build -b html SRC OUT`` keeps in ``OUT/.doctrees``.
     """
     state = get_state(app)
     pages = state.config.pages
@@ -172,7 +176,11 @@ def remove_hidden_pages(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     for incident_id in sorted(state.hidden_ids):
         docname = f"{pages}/{incident_id}"
-        candidates = [Path(app.builder.get_outfilename(docname))]
+        candidates = [
+            Path(app.builder.get_outfilename(docname)),
+            # Sphinx's cache of the page: in OUT/.doctrees with ``sphinx-build -b html``
+            Path(app.doctreedir) / f"{docname}.doctree",
+        ]
         candidates += (outdir / "_sources" / pages).glob(f"{incident_id}.*")
         for target in candidates:
             if target.is_file():
