@@ -275,3 +275,39 @@ def test_calendar_text_is_escaped_and_folded() -> None:
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     event = next(iter(icalendar.Calendar.from_ical(text).walk("VEVENT")))
     assert str(event["SUMMARY"]) == f"Support rotation: {name} (@ana)"
+
+
+class CycleRoster(Roster):
+    """A roster with a repeating cycle, as the roster's ``cycle:`` (``start`` + ``order``)
+    and ``overrides:`` give one: whatever the roster says, the calendar asks
+    :meth:`Roster.runner_for` week by week."""
+
+    def __init__(self, start: date, order: list[str], overrides: list[RotationWeek]) -> None:
+        super().__init__("r")
+        self.order = order
+        self.cycle = type("Cycle", (), {"start": start})()
+        self.overrides = overrides
+
+    def runner_for(self, moment: datetime | date) -> str | None:
+        day = moment.date() if isinstance(moment, datetime) else moment
+        for week in self.overrides:
+            if week.week == day - timedelta(days=day.weekday()):
+                return week.runner
+        start: date = self.cycle.start
+        if day < start:
+            return None
+        return self.order[((day - start).days // 7) % len(self.order)]
+
+
+def test_a_repeating_cycle_runs_52_weeks_past_its_last_override() -> None:
+    roster = CycleRoster(
+        date(2025, 1, 6), ["ana", "bo", "cy"], [RotationWeek(date(2025, 3, 3), "dee")]
+    )
+    weeks = rotation_weeks(roster)
+    assert weeks[0] == (date(2025, 1, 6), "ana") and weeks[1] == (date(2025, 1, 13), "bo")
+    assert (date(2025, 3, 3), "dee") in weeks
+    assert weeks[-1][0] == date(2025, 3, 3) + timedelta(weeks=52)
+    assert len(weeks) == 8 + 1 + 52  # every week from the start has a runner
+    text = rotation_ics(weeks, roster, "Cycle")
+    events = list(icalendar.Calendar.from_ical(text).walk("VEVENT"))
+    assert len(events) == len(weeks) == len({str(e["UID"]) for e in events})
