@@ -74,7 +74,7 @@ class MarkPrivateLinks(SphinxPostTransform):
 
     def run(self, **kwargs: object) -> None:
         state = get_state(self.env)
-        anchors = {f"incident-{i.id}" for i in state.incidents if i.is_private}
+        anchors = {f"incident-{incident_id}" for incident_id in state.private_shown_ids}
         if not anchors:
             return
         marked_rows: set[int] = set()

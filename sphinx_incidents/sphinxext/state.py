@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
@@ -66,9 +67,14 @@ class IncidentsState:
     hidden: list[Incident] = field(default_factory=list)
     """Private records left out of this build: nothing of them is shown or written."""
 
-    @property
-    def hidden_ids(self) -> set[str]:
-        return {incident.id for incident in self.hidden}
+    @cached_property
+    def hidden_ids(self) -> frozenset[str]:
+        return frozenset(incident.id for incident in self.hidden)
+
+    @cached_property
+    def private_shown_ids(self) -> frozenset[str]:
+        """Private incidents this (internal) build shows, and marks."""
+        return frozenset(incident.id for incident in self.incidents if incident.is_private)
 
     @property
     def counted(self) -> list[Incident]:
