@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from sphinx.application import Sphinx
