@@ -415,3 +415,15 @@ def test_flipping_a_record_to_private_removes_every_trace(
     assert leaks(out) == {}
     assert not (out / "incidents" / f"{COMMUNITY}.html").exists()
     assert not (out / "_sources" / "incidents" / f"{COMMUNITY}.rst.txt").exists()
+
+
+def test_a_public_build_over_an_internal_one_leaves_nothing_of_it(
+    project: Path, tmp_path: Path
+) -> None:
+    """Building the internal site and then the public one into the same folder (a mistake,
+    but an easy one) publishes nothing of the private records."""
+    out = tmp_path / "out"
+    build(project, out, "-D", "incidents_include_private=1")
+    assert (out / "incidents" / f"{COMMUNITY}.html").is_file()
+    build(project, out)
+    assert leaks(out) == {}
