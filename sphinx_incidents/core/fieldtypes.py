@@ -276,6 +276,30 @@ class Url(Text):
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
 
 
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Email(Text):
+    """An e-mail address (``name@example.org``), as ``git config user.email`` gives it."""
+
+    description: str = "an e-mail address"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if not _EMAIL_RE.match(value):
+            ctx.at(
+                node,
+                "INC004",
+                f"'{value}' is not an e-mail address",
+                "write it as `git config user.email` prints it, e.g. olga@example.org",
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"type": "string", "format": "email", "pattern": _EMAIL_RE.pattern}
+
+
 _CHOICE_NOUNS = {
     "statuses": "status",
     "services": "service",
@@ -484,6 +508,29 @@ class ListOf(FieldType):
         if self.min_items:
             schema["minItems"] = self.min_items
         return schema
+
+
+@dataclass
+class ListOrMapping(FieldType):
+    """Either form of one field: a list (``as_list``) or a mapping (``as_mapping``)."""
+
+    as_list: FieldType = field(default_factory=lambda: ListOf())
+    as_mapping: FieldType = field(default_factory=lambda: Record())
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "a list or a mapping"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if isinstance(node, SequenceNode):
+            return self.as_list.convert(node, ctx)
+        if isinstance(node, MappingNode):
+            return self.as_mapping.convert(node, ctx)
+        ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
+        return INVALID
+
+    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+        return {"oneOf": [self.as_list.json_schema(policy), self.as_mapping.json_schema(policy)]}
 
 
 @dataclass(frozen=True)
