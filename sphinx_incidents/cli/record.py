@@ -26,6 +26,7 @@ from sphinx_incidents.cli.common import (
     project_from,
     records_folder,
 )
+from sphinx_incidents.cli.identity import USER_ENV, Who, who_is
 from sphinx_incidents.core.check import display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
@@ -34,22 +35,22 @@ from sphinx_incidents.core.editing import (
     EventValue,
     NewRecord,
     added,
-    append_event,
     check_record_bytes,
     create_exclusive,
+    event_index,
     format_timestamp,
     incident_id,
+    insert_event,
     locked,
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
-from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.model import Incident, Roster, StatusChange
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, records_root
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.schema import record_schema
 
-USER_ENV = "SPHINX_INCIDENTS_USER"
 MAX_SUFFIX = 999
 
 NEW_EPILOG = f"""\
@@ -214,9 +215,7 @@ def run_new(args: argparse.Namespace) -> int:
             where = "no roster" if roster is None else f"no runner for the week of {monday}"
             raise UsageError(f"who leads? pass --lead HANDLE ({where} in {folder}/{ROSTER_NAME})")
         lead_comment = f"the rotation runner for the week of {monday}"
-    recorded_by = args.recorded_by or os.environ.get(USER_ENV)
-    if not recorded_by:
-        raise UsageError(f"who is recording? pass --recorded-by HANDLE, or set {USER_ENV}=HANDLE")
+    recorded_by = who_is(args.recorded_by, "--recorded-by", roster, folder, "recording").handle
     channels = policy.detection_channels
     via = args.via or ("other" if "other" in channels else None)
     if via is None:
@@ -324,7 +323,7 @@ def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     return found[0], folder
 
 
-def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
+def _event(args: argparse.Namespace, at: datetime, by: str) -> dict[str, EventValue]:
     event: dict[str, EventValue] = {"at": format_timestamp(at)}
     if args.status is not None:
         event["status"] = args.status
@@ -332,9 +331,7 @@ def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
         event["severity"] = args.severity
     if args.lead is not None:
         event["lead"] = args.lead
-    by = args.by or os.environ.get(USER_ENV)
-    if by:
-        event["by"] = by
+    event["by"] = by
     if args.note is not None:
         event["note"] = args.note
     return event
@@ -349,20 +346,36 @@ def run_log(args: argparse.Namespace) -> int:
     project = project_from(args, folder)
     policy = project.policy
     roster = _roster(project)
-    event = _event(args, at)
+    who = who_is(args.by, "--by", roster, folder, "logging")
+    event = _event(args, at, who.handle)
     try:
         with locked(path):
-            return _append(args, path, event, policy, roster, now)
+            return _insert(args, path, event, at, who, policy, roster, now)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
         raise UsageError(f"{display_path(path)}: {exc.strerror or exc}") from None
 
 
-def _append(
+def _status_at(incident: Incident | None, at: datetime) -> tuple[str | None, StatusChange | None]:
+    """The status in effect at ``at`` (events at that same time included), and the next
+    status change after it."""
+    if incident is None:
+        return None, None
+    status = None
+    for change in incident.status_changes:
+        if change.at > at:
+            return status, change
+        status = change.after
+    return status, None
+
+
+def _insert(
     args: argparse.Namespace,
     path: Path,
     event: dict[str, EventValue],
+    at: datetime,
+    who: Who,
     policy: Policy,
     roster: Roster | None,
     now: datetime,
@@ -372,7 +385,9 @@ def _append(
     old = path.read_bytes()
     current, before = check_record_bytes(old, incident, shown, policy, roster, now)
     try:
-        new = append_event(old.decode("utf-8"), event).encode("utf-8")
+        text = old.decode("utf-8")
+        index = event_index(text, at)
+        new = insert_event(text, event, index).encode("utf-8")
     except UnicodeDecodeError:
         _refused("log", f"{shown} is unchanged: it is not UTF-8 text (run check)")
         return EXIT_ERRORS
@@ -381,33 +396,53 @@ def _append(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    _, after = check_record_bytes(new, incident, shown, policy, roster, now)
+    updated, after = check_record_bytes(new, incident, shown, policy, roster, now)
     errors = added(before, after, Level.ERROR)
-    status = current.current_status if current is not None else None
+    status, following = _status_at(current, at)
+    later = sum(1 for e in current.timeline if e.at > at) if current is not None else 0
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
-        following = policy.next_statuses(status) if status else policy.first_statuses
-        allowed = ", ".join(following) or "none"
-        _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
+        _err(_where_it_lands(policy, status, following, str(event["at"]) if later else None))
+        if who.source != "--by" and any(d.code == "INC031" for d in errors):
+            _err(f"note: by {who.handle} comes from {who.source}")
         return EXIT_ERRORS
     write_atomic(path, new)
     _show(added(before, after, Level.WARNING))
-    _report_logged(shown, event, status, policy, _carried(args))
+    final = updated.current_status if updated is not None else None
+    _report_logged(shown, event, status, later, final, policy, _carried(args))
     existing = [d for d in before if d.level is Level.ERROR]
     if existing:
         _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
     return EXIT_OK
 
 
+def _where_it_lands(
+    policy: Policy, status: str | None, following: StatusChange | None, backfilled: str | None
+) -> str:
+    """The status the event lands in, what may follow it, and the next change after it."""
+    allowed = policy.next_statuses(status) if status else policy.first_statuses
+    when = f"status at {backfilled}" if backfilled else "current status"
+    text = f"{when}: {status or 'none'}; allowed next statuses: {', '.join(allowed) or 'none'}"
+    if following is not None:
+        text += (
+            f"; the next status change is to {following.after} at {format_timestamp(following.at)}"
+        )
+    return text
+
+
 def _report_logged(
     shown: str,
     event: dict[str, EventValue],
     before: str | None,
+    later: int,
+    final: str | None,
     policy: Policy,
     carried: str,
 ) -> None:
     parts = [f"at {event['at']}"]
+    if later:
+        parts[0] += f" (backfilled before {later} later event{'s' if later > 1 else ''})"
     if "status" in event:
         parts.append(f"status {before or 'none'} -> {event['status']}")
     if "severity" in event:
@@ -417,9 +452,13 @@ def _report_logged(
     if "by" in event:
         parts.append(f"by {event['by']}")
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
-    status = str(event.get("status", before or ""))
-    if policy.is_closed(status):
+    if policy.is_closed(final):
         days = policy.rules.retro_due_days
-        print(f"next: hold the retrospective within {days} days and add `retrospective:`")
+        stem = Path(shown).stem
+        print(
+            f"next: hold the retrospective within {days} days, then: sphinx-incidents retro "
+            f"{stem} --date YYYY-MM-DD{carried} (sphinx-incidents retro {stem} --draft "
+            "prints notes to start from)"
+        )
     else:
-        print(_log_hint(Path(shown).stem, status or None, policy, carried))
+        print(_log_hint(Path(shown).stem, final, policy, carried))
