@@ -312,7 +312,7 @@ def test_full_life_cycle_keeps_hand_written_text(
         "severity: 1  # page everyone\n",
         "    # olga: rollback took 10 min\n",
         '  - title: "Limit deep pagination"  # the real fix\n',
-        "# Add events with `sphinx-incidents log`.",
+        "# Add events with `sphinx-incidents log`, tickets with",
     ):
         assert kept in text
     timeline = events(path)

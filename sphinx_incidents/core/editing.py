@@ -261,13 +261,9 @@ class NewRecord:
             f"  - at: {at}",
             f"    status: {yaml_word(self.status)}",
             f"    by: {yaml_word(self.recorded_by)}",
-            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups (a resolved",
-            "# incident needs at least one with purpose: prevention):",
-            "# follow_ups:",
-            '#   - title: "..."',
-            "#     url: https://github.com/OWNER/REPO/issues/N",
-            "#     purpose: stabilization  # or prevention, investigation, process",
-            "#     priority: critical",
+            "# Add events with `sphinx-incidents log`, tickets with `sphinx-incidents",
+            "# follow-up` (a resolved incident needs one with purpose prevention) and the",
+            "# retrospective with `sphinx-incidents retro`.",
         ]
         return "\n".join(lines) + "\n"
 
