@@ -741,7 +741,7 @@ def test_twenty_concurrent_logs_all_land_in_time_order(stabilized: Path) -> None
 # --- help, colour, pre-commit -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["new", "log"])
+@pytest.mark.parametrize("command", ["new", "log", "follow-up", "retro", "due"])
 def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

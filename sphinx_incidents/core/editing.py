@@ -134,6 +134,14 @@ def yaml_word(value: EventValue) -> str:
     return yaml_quoted(value)
 
 
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9._~/?#\[\]@!$&'()*+,;=%:-]*[A-Za-z0-9/_~=)%-]")
+
+
+def yaml_url(url: str) -> str:
+    """A URL as hand-written records have it (plain) when YAML reads it back unchanged."""
+    return url if _PLAIN_URL_RE.fullmatch(url) and " #" not in url else yaml_quoted(url)
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 with its offset, ``Z`` for UTC: ``2024-03-01T09:12:00Z``."""
     if moment.tzinfo is None:

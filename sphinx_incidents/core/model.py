@@ -30,6 +30,7 @@ class Person:
 class RotationWeek:
     week: date
     runner: str
+    note: str | None = None  # why an override swaps the week
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Runner:
     week: date
     runner: str | None
     source: str  # "override", "week", "cycle" or "none"
+    note: str | None = None
 
 
 @dataclass
@@ -79,8 +81,8 @@ class Roster:
         return {w.week: w.runner for w in self.rotation}
 
     @cached_property
-    def _overrides(self) -> dict[date, str]:
-        return {w.week: w.runner for w in self.overrides}
+    def _overrides(self) -> dict[date, RotationWeek]:
+        return {w.week: w for w in self.overrides}
 
     def runner_for(self, moment: datetime | date) -> str | None:
         """The rotation runner of the week (Monday to Sunday, UTC) containing ``moment``."""
@@ -90,7 +92,8 @@ class Roster:
         """The runner of the week containing ``moment``, with where it comes from."""
         monday = monday_of(moment)
         if monday in self._overrides:
-            return Runner(monday, self._overrides[monday], "override")
+            override = self._overrides[monday]
+            return Runner(monday, override.runner, "override", override.note)
         if monday in self._runners:
             return Runner(monday, self._runners[monday], "week")
         runner = self.cycle.runner_for(monday) if self.cycle is not None else None

@@ -298,7 +298,7 @@ def _weeks(items: list[Fields], known: set[str], ctx: Context, what: str) -> lis
             continue
         seen[day] = week.pos("week")[0]
         _runner(runner, week, "runner", known, ctx)
-        result.append(RotationWeek(day, runner))
+        result.append(RotationWeek(day, runner, week.get("note")))
     return result
 
 

@@ -10,6 +10,7 @@ from sphinx.application import Sphinx
 
 from sphinx_incidents.core.analytics import (
     format_duration,
+    format_since,
     format_timestamp,
     status_spans,
     timeline_rows,
@@ -27,12 +28,6 @@ from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependenc
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
-
-
-def _since(delta: timedelta) -> str:
-    if not delta:
-        return "at detection"
-    return format_duration(delta) if delta < timedelta(0) else "+" + format_duration(delta)
 
 
 def events_table(
@@ -59,7 +54,7 @@ def events_table(
         rows.append(
             [
                 when,
-                _since(row.since_detection),
+                format_since(row.since_detection),
                 status,
                 severity,
                 lead,
