@@ -7,14 +7,15 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 
 from sphinx_incidents.core import mermaid
-from sphinx_incidents.core.analytics import LeadReport, lead_report
+from sphinx_incidents.core.analytics import LeadReport, count, lead_report
 from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
     ViewDirective,
+    inline,
     parse_date,
-    person,
+    person_node,
     sortable,
     table,
 )
@@ -36,10 +37,10 @@ def leads_table(report: LeadReport, policy: Policy, roster: Roster | None) -> no
     headers += ["Last led (UTC)", "Days since", "Retros hosted"]
     rows: list[list[Cell]] = []
     for row in report.rows:
-        who = person(roster, row.handle)
+        who = inline(person_node(roster, row.handle))
         if roster is not None and roster.people and not row.in_roster:
-            who += " (not in roster)"
-        cells: list[Cell] = [who, str(row.led_total)]
+            who += nodes.Text(" (not in roster)")
+        cells: list[Cell] = [sortable(who, row.handle), str(row.led_total)]
         cells += [str(row.led_by_severity.get(level, 0)) for level in report.severity_levels]
         cells += [
             sortable(row.last_led.strftime("%Y-%m-%d") if row.last_led else "never", row.last_led),
@@ -56,8 +57,9 @@ def next_lead(report: LeadReport, roster: Roster | None) -> nodes.paragraph:
         paragraph += nodes.Text(f"Nobody to suggest as next lead: {report.next_reason}.")
         return paragraph
     paragraph += nodes.Text("Next lead: ")
-    name = person(roster, report.next_lead)
-    paragraph += nodes.strong(name, name)
+    name = nodes.strong()
+    name += person_node(roster, report.next_lead)
+    paragraph += name
     paragraph += nodes.Text(f", because: {report.next_reason}.")
     return paragraph
 
@@ -67,11 +69,22 @@ def fairness(report: LeadReport) -> nodes.paragraph:
         text = "Fairness: no incidents in the window."
     else:
         people = len(report.rows) or 1
+        busiest = ", ".join("@" + h for h in report.busiest)
+        lead_word = "leads" if len(report.busiest) > 1 else "lead"
+        incidents = (
+            "the one incident"
+            if report.incident_count == 1
+            else f"the {report.incident_count} incidents"
+        )
+        split = (
+            "one person leading everything is the only split"
+            if people == 1
+            else f"an even split among {count(people, 'person', 'people')} would be "
+            f"{1 / people:.0%} each"
+        )
         text = (
-            f"Fairness: the busiest lead ({', '.join('@' + h for h in report.busiest)}) led "
-            f"{report.fairness:.0%} of the {report.incident_count} incidents; an even split "
-            f"among {people} people would be {1 / people:.0%} each (100% = one person led "
-            "everything)."
+            f"Fairness: the busiest {lead_word} ({busiest}) led {report.fairness:.0%} of "
+            f"{incidents}; {split} (100% = one person led everything)."
         )
     return nodes.paragraph(text, text, classes=["incident-fairness"])
 
@@ -104,7 +117,7 @@ class IncidentLeadsDirective(ViewDirective):
         report = lead_report(state.incidents, roster, state.now, since, state.policy)
         window = f"since {since.isoformat()}" if since else "all time"
         intro = (
-            f"Incident leads, {window}: {report.incident_count} incidents, as of "
+            f"Incident leads, {window}: {count(report.incident_count, 'incident')}, as of "
             f"{report.now.strftime('%Y-%m-%d %H:%M UTC')}. Whoever led least recently "
             "comes first."
         )

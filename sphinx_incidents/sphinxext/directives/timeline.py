@@ -20,7 +20,8 @@ from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
     ViewDirective,
     chart_text,
-    person,
+    inline,
+    person_node,
     table,
     warn,
 )
@@ -48,7 +49,9 @@ def events_table(
             severity += severity_badge(policy, row.severity_after)
         lead: Cell = None
         if row.lead_after is not None:
-            lead = f"{person(roster, row.lead_before)} → {person(roster, row.lead_after)}"
+            lead = inline(
+                person_node(roster, row.lead_before), " → ", person_node(roster, row.lead_after)
+            )
         note: Cell = nodes.container("", *markdown_nodes(row.note)) if row.note else None
         when = format_timestamp(row.at) + (" (future)" if row.future else "")
         rows.append(
@@ -59,7 +62,7 @@ def events_table(
                 severity,
                 lead,
                 note,
-                person(roster, row.by) if row.by else None,
+                inline(person_node(roster, row.by)) if row.by else None,
             ]
         )
     return table(
