@@ -777,6 +777,24 @@ def test_no_colour_when_piped(records: Path, capsys: pytest.CaptureFixture[str])
     assert "\x1b[" not in out + err
 
 
+@pytest.mark.parametrize(
+    ("force", "no_color", "coloured"), [("1", None, True), ("1", "1", False), ("", None, False)]
+)
+def test_force_color_colours_a_pipe(
+    records: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    force: str,
+    no_color: str | None,
+    coloured: bool,
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", force)
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    _, out, _ = new(capsys)
+    assert ("\x1b[32mcreated\x1b[0m" in out) is coloured
+
+
 def test_pre_commit_hook() -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "check-incident-records"

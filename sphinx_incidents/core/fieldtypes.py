@@ -43,6 +43,11 @@ class Context:
     path: str
     policy: Policy | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    field: str | None = None  # the field being read, for messages: "'title'"
+
+    def naming(self) -> str:
+        """`` for 'title'`` while a field is read (messages name it), else nothing."""
+        return f" for {self.field}" if self.field else ""
 
     def report(
         self,
@@ -179,7 +184,7 @@ class Text(FieldType):
                 ctx.at(
                     scalar,
                     "INC004",
-                    f"expected {self.description}, found nothing",
+                    f"expected {self.description}{ctx.naming()}, found nothing",
                     "fill the value in or remove the key",
                 )
             else:
@@ -192,7 +197,11 @@ class Text(FieldType):
             return INVALID
         value = scalar.value
         if len(value.strip()) < self.min_length:
-            ctx.at(scalar, "INC004", f"expected {self.description}, found an empty string")
+            ctx.at(
+                scalar,
+                "INC004",
+                f"expected {self.description}{ctx.naming()}, found an empty string",
+            )
             return INVALID
         if self.max_length is not None and len(value) > self.max_length:
             ctx.at(
@@ -500,7 +509,12 @@ class ListOf(FieldType):
         if len(node.items) < self.min_items:
             ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
             return INVALID
-        values = [self.item.convert(item, ctx) for item in node.items]
+        outer = ctx.field
+        ctx.field = f"an item of {outer}" if outer else None
+        try:
+            values = [self.item.convert(item, ctx) for item in node.items]
+        finally:
+            ctx.field = outer
         return [value for value in values if value is not INVALID]
 
     def json_schema(self, policy: Policy | None) -> dict[str, Any]:
@@ -563,6 +577,10 @@ class Fields:
         return node.line, node.column
 
 
+TOP_LEVEL = frozenset(["incident", "roster", "policy", "rotation"])
+"""Records whose fields messages name alone (``'title'``, not ``'title' of the incident``)."""
+
+
 @dataclass
 class Record(FieldType):
     """A mapping with known fields: INC002 for unknown keys, INC003 for missing ones."""
@@ -599,7 +617,12 @@ class Record(FieldType):
                     did_you_mean(key, list(known)),
                 )
                 continue
-            value = spec.type.convert(value_node, ctx)
+            outer = ctx.field
+            ctx.field = f"'{key}'" if self.name in TOP_LEVEL else f"'{key}' of the {self.name}"
+            try:
+                value = spec.type.convert(value_node, ctx)
+            finally:
+                ctx.field = outer
             if value is not INVALID:
                 values[key] = value
         pairs = node.pairs

@@ -7,6 +7,7 @@ A broken policy file is refused with ``path:line:column`` messages (:class:`Poli
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -242,20 +243,16 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
     try:
         data = path.read_bytes()
     except OSError as exc:
-        hint = f"use a shipped policy ({', '.join(shipped_policies())}) or a path to a YAML file"
-        raise PolicyError(
-            [
-                Diagnostic(
-                    shown,
-                    1,
-                    1,
-                    "POLICY",
-                    Level.ERROR,
-                    f"cannot read policy file: {exc.strerror}",
-                    hint,
-                )
-            ]
-        ) from None
+        shipped = shipped_policies()
+        listed = ", ".join(shipped)
+        message = f"cannot read policy file: {exc.strerror}"
+        hint = f"use a shipped policy ({listed}) or a path to a YAML file"
+        name = str(spec)
+        if isinstance(exc, FileNotFoundError) and "/" not in name and "\\" not in name:
+            message = f"'{name}' is not a shipped policy ({listed}), nor a policy file ({shown})"
+            close = difflib.get_close_matches(name, shipped, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else hint
+        raise PolicyError([Diagnostic(shown, 1, 1, "POLICY", Level.ERROR, message, hint)]) from None
     return parse_policy(data, shown)
 
 

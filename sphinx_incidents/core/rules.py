@@ -155,6 +155,8 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
     """INC030: a lead is named, or the rotation names one."""
     if incident.lead is not None:
         return
+    if incident.source is not None and "lead" in incident.source.node.pairs:
+        return  # `lead:` is there but unreadable (`lead: no`): INC004 said so, once is enough
     day = incident.detected.date()
     monday = day - timedelta(days=day.weekday())
     if env.roster is None:

@@ -129,13 +129,17 @@ def _choose_policy(app: Sphinx, config: IncidentsConfig, confdir: Path) -> tuple
         return load_policy(choice.spec, choice.base), policy_path
     except PolicyError as exc:
         for diagnostic in exc.diagnostics:
+            location: object = f"{diagnostic.path}:{diagnostic.line}"
+            if not policy_path.is_file() and config.policy is not None:
+                location = _conf_line(confdir, "incidents_policy")  # the typo is in conf.py
             logger.warning(
-                "%s %s",
+                "%s %s%s",
                 diagnostic.code,
                 diagnostic.message,
+                f" ({diagnostic.hint})" if diagnostic.hint else "",
                 type=WARNING_TYPE,
                 subtype="policy",
-                location=f"{diagnostic.path}:{diagnostic.line}",
+                location=location,
             )
         return load_policy(DEFAULT_POLICY), policy_path
 
