@@ -236,7 +236,7 @@ def test_retro_draft(resolved: Path, capsys: pytest.CaptureFixture[str]) -> None
         "- **Detected:** 2024-03-01 09:12 UTC (via other)",
         "- **Stabilized:** 2024-03-01 09:40 UTC, after 28 min",
         "- **Resolved:** 2024-03-01 15:00 UTC, after 5 h 48 min",
-        "- **Retrospective:** to be held, hosted by @dhruv (the lead)",
+        "- **Retrospective:** to be held; the lead, @dhruv, hosts it",
         "## Timeline (UTC)",
         "| 2024-03-01 09:12 | at detection | **Stabilization pending** | Olga Petrenko (@olga) |",
         "| 2024-03-01 15:00 | +5 h 48 min | **Resolved**; Canary \\| deploys "

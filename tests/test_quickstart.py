@@ -28,3 +28,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     _, tests = quickstart()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert any(line.split("#")[0].strip() == tests for line in ci.splitlines())
+
+
+def test_the_docs_state_the_demo_now_of_conf_py() -> None:
+    conf = (ROOT / "docs" / "conf.py").read_text(encoding="utf-8")
+    match = re.search(r'^incidents_now = "(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})', conf, re.M)
+    assert match is not None
+    now = f"{match[1]} {match[2]} UTC"
+    for page in ("index.md", "metrics.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        stated = re.findall(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)", text)
+        assert stated and set(stated) == {now}, (page, stated, now)

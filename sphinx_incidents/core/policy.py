@@ -248,7 +248,10 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
         message = f"cannot read policy file: {exc.strerror}"
         hint = f"use a shipped policy ({listed}) or a path to a YAML file"
         name = str(spec)
-        if isinstance(exc, FileNotFoundError) and "/" not in name and "\\" not in name:
+        looks_like_a_name = not any(c in name for c in "/\\") and not name.endswith(
+            (".yaml", ".yml")
+        )
+        if isinstance(exc, FileNotFoundError) and looks_like_a_name:
             message = f"'{name}' is not a shipped policy ({listed}), nor a policy file ({shown})"
             close = difflib.get_close_matches(name, shipped, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else hint

@@ -54,7 +54,7 @@ def retro_draft(incident: Incident, roster: Roster | None, now: datetime) -> str
     if retro is not None:
         held = f"{retro.date.isoformat()}, hosted by {_who(roster, retro.host)}"
     else:
-        held = f"to be held, hosted by {_who(roster, host)} (the lead)"
+        held = f"to be held; the lead, {_who(roster, host)}, hosts it"
     status = incident.current_status
     stabilized = incident.stabilized_at
     resolved = incident.resolved_at
