@@ -18,7 +18,7 @@ from sphinx_incidents.core.diagnostics import Diagnostic, has_errors
 from sphinx_incidents.core.fieldtypes import Context
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.project import ROSTER_NAME
+from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
 from sphinx_incidents.core.rules import RuleEnv, run_rules
 
@@ -42,10 +42,10 @@ class CheckResult:
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
-    """``path`` relative to ``base`` (default: the working directory) when that reads well.
+    """``path`` relative to ``base`` (default: the working directory) when it is nearby.
 
-    ``docs/`` is a usual place to run from, so ``../incident_records/x.yaml`` is kept; a path
-    further away than two folders up is shown absolute.
+    Nearby: below ``base``, or in the same repository (``docs/`` is a usual place to run
+    from, so ``../incident_records/x.yaml`` is kept). Anything else is shown absolute.
     """
     if not path.is_absolute():
         return str(path)
@@ -54,7 +54,10 @@ def display_path(path: Path, base: Path | None = None) -> str:
         relative = os.path.relpath(path, base)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
-    return str(path) if relative.startswith(os.path.join("..", "..", "..")) else relative
+    if not relative.startswith(".."):
+        return relative
+    root = repository_root(base)
+    return relative if root is not None and root in path.parents else str(path)
 
 
 def is_record_file(path: Path) -> bool:
