@@ -66,7 +66,8 @@ defaults:
                  (an existing record is never overwritten)
   --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
   --lead         the roster's rotation runner for the week of --detected; required without one
-  --recorded-by  ${USER_ENV}; required when that is not set
+  --recorded-by  ${USER_ENV}, else the roster person whose email is `git config
+                 user.email`; refused when nobody is known
   --via          other (say how it was really detected when you know)
   --category     technical, which needs at least one --service
   --summary      a "TODO: ..." placeholder to replace when there is time
@@ -83,14 +84,19 @@ examples:
       --note "Rolled back the deploy; error rate under 1 %."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --severity 2 --note "Only API clients."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --lead zack --at 2024-03-01T12:00:00Z
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --note "Alert fired." \
+      --at 2024-03-01T09:12:00Z              # remembered later: goes before later events
 
-The event is appended to the record's `timeline:` list as text: comments, quoting, key order
-and blank lines stay as they are.  It is validated first; an event that would make the record
-invalid (a transition the policy forbids, an unknown person, a time earlier than the last
-event, an unknown status) is refused with the reason and the allowed next statuses, and the
-file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
-else the clock); --by defaults to ${USER_ENV} when set.
-exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
+The event goes to its place in time in the record's `timeline:` list (after the events at or
+before --at: backfilling is normal), inserted as text: comments, quoting, key order and blank
+lines stay as they are.  The record is validated as it would be; an event that would make it
+invalid (a status change the policy's graph forbids where it lands, an event before
+`detected`, an unknown person or status) is refused with the reason, and the file is left
+byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH, else the
+clock); --by to ${USER_ENV}, else the roster person whose email is
+`git config user.email` (with none of them, log refuses and says how to set one).
+exit status: 0 logged, 1 refused (file unchanged), 2 usage error, unknown incident or nobody
+to log as
 """
 
 
@@ -115,7 +121,10 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--via", default=None, metavar="V", help="how it was detected (detected_via)")
     new.add_argument("--lead", default=None, metavar="H", help="who leads the response")
     new.add_argument(
-        "--recorded-by", default=None, metavar="H", help=f"who records it (default: ${USER_ENV})"
+        "--recorded-by",
+        default=None,
+        metavar="H",
+        help=f"who records it (default: ${USER_ENV}, else your git email in the roster)",
     )
     new.add_argument("--detected", default=None, metavar="TS", help="ISO timestamp with offset")
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
@@ -126,8 +135,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     log = subparsers.add_parser(
         "log",
-        help="append one event to an incident's timeline",
-        description="Append one timeline event to incident_records/<ID>.yaml, validated first.",
+        help="add one event to an incident's timeline, at its place in time",
+        description="Add one timeline event to incident_records/<ID>.yaml at its place in "
+        "time, validated first.",
         epilog=LOG_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -136,8 +146,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument("--severity", type=int, default=None, metavar="N", help="reclassified to N")
     log.add_argument("--lead", default=None, metavar="H", help="the lead was handed over to H")
     log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
-    log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
-    log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
+    log.add_argument(
+        "--by",
+        default=None,
+        metavar="H",
+        help=f"who did it (default: ${USER_ENV}, else your git email in the roster)",
+    )
+    log.add_argument("--at", default=None, metavar="TS", help="when (default: now); may be earlier")
     add_project_options(log)
     log.set_defaults(run=run_log)
 
