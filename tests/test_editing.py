@@ -222,7 +222,6 @@ def test_tricky_values_are_quoted() -> None:
     ("text", "message"),
     [
         ("title: t\ntimeline: [{at: 1, note: a}]\n", "flow style"),
-        ("title: t\ntimeline: []\n", "flow style"),
         ("title: t\ntimeline:\n", "not a list"),
         ("title: t\ntimeline: {at: 1}\n", "not a list"),
         ("title: t\n", "no `timeline:`"),
@@ -234,6 +233,11 @@ def test_tricky_values_are_quoted() -> None:
 def test_refuses_what_it_cannot_edit_safely(text: str, message: str) -> None:
     with pytest.raises(EditError, match=message):
         append_event(text, EVENT)
+
+
+def test_an_empty_flow_timeline_becomes_a_block_list() -> None:
+    result = append_event("title: t\ntimeline: []\n", EVENT)
+    assert result == "title: t\ntimeline:\n" + block(2)
 
 
 def test_nested_timeline_key_is_not_the_timeline() -> None:
@@ -565,9 +569,15 @@ def test_insert_item_appends_to_an_existing_list() -> None:
     assert result == text.replace("url: u\n", "url: u\n  - title: b\n    url: v\n")
 
 
-def test_insert_item_refuses_an_empty_flow_list() -> None:
+def test_insert_item_turns_an_empty_flow_list_into_a_block_list() -> None:
+    result = insert_item(TWO_SPACE, "follow_ups", {"title": "b"})
+    assert result == TWO_SPACE.replace("follow_ups: []\n", "follow_ups:\n  - title: b\n")
+    text = "title: t\nfollow_ups: []  # none yet\nlinks: []\n"
+    assert insert_item(text, "follow_ups", {"title": "b"}) == (
+        "title: t\nfollow_ups: # none yet\n  - title: b\nlinks: []\n"
+    )
     with pytest.raises(EditError, match="flow style"):
-        insert_item(TWO_SPACE, "follow_ups", {"title": "b"})
+        insert_item("follow_ups: [{title: a}]\n", "follow_ups", {"title": "b"})
 
 
 def test_set_fields_replaces_and_adds_keeping_comments() -> None:

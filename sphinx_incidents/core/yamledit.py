@@ -243,6 +243,8 @@ def _list_of(root: _Node, key: str) -> list[_Node]:
 def _insert_into(text: str, key: str, value: _Node, lines: list[str], index: int | None) -> str:
     if value.kind != "sequence":
         raise EditError(f"`{key}` is not a list; add to it by hand")
+    if value.flow and not value.items:
+        return _replace_empty_flow(text, value, lines)
     if value.flow:
         raise EditError(
             f"{key} is written in flow style ([...]); the command can only add to a block "
@@ -258,6 +260,24 @@ def _insert_into(text: str, key: str, value: _Node, lines: list[str], index: int
         neighbour = items[0]
         pos = _dash_before(text, neighbour)
     return _splice(text, pos, _item_lines(dash, _key_column(neighbour, dash), lines))
+
+
+def _replace_empty_flow(text: str, value: _Node, lines: list[str]) -> str:
+    """``key: []`` becomes ``key:`` with a block list of one item (a comment after the
+    brackets stays on the key's line)."""
+    dash = _line_indent(text, value.start) + 2
+    before = text[: value.start].rstrip(" ")
+    after = text[value.end :]
+    rest = after.lstrip(" ")
+    result = before + (" " + rest if rest.startswith("#") else rest)
+    pos = _line_end(result, len(before))
+    return _splice(result, pos, _item_lines(dash, dash + 2, lines))
+
+
+def _line_indent(text: str, index: int) -> int:
+    start = _line_start(text, index)
+    line = text[start:index]
+    return len(line) - len(line.lstrip(" "))
 
 
 def _add_top_level(text: str, root: _Node, key: str, lines: list[str]) -> str:
