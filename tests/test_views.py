@@ -168,6 +168,11 @@ def test_incident_page_links_people(html_app: Built) -> None:
     )
     assert lead.get_text(" ", strip=True).startswith("Blair Example (@blair) , after a handover")
     assert [a["href"] for a in lead.find_all("a")] == [BLAIR]
+    index = page(html_app, "incidents/index.html").select_one("table.incident-index")
+    leads = {cells[0].get_text(strip=True): cells[3] for cells in rows(index)}
+    handover = next(cell for title, cell in leads.items() if "audio waveform" in title)
+    assert handover.get_text(strip=True) == "Blair Example (@blair)"
+    assert [a["href"] for a in handover.find_all("a")] == [BLAIR]
     raw = (Path(html_app.outdir) / "incidents/2024-05-08-lead-handover.html").read_text()
     assert 'href="https://github.com/blair-example?tab=&quot;x&quot;&amp;y=&lt;z&gt;"' in raw
 
