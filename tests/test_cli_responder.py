@@ -366,10 +366,17 @@ def test_due_with_nothing_due_passes_strict(
 def test_due_respects_rules_the_policy_turns_off(
     incident: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """What a rule reports is what due reports: a stale warning gone from check is gone here."""
+    """What a rule reports is what due reports: a rule the policy turns off is not shown."""
     write_record(incident.parent, "2024-02-01-thumbnails-are-slow.yaml", STALE)
-    policy = (Path(load_policy().source)).read_text().replace("stale_days: 7", "stale_days: 60")
+    assert run(capsys, "due", "--strict")[0] == 1  # stale (INC044)
+    policy = "name: ours\nextends: openverse\nrules:\n  INC044: off\n"
     (incident.parent / "_policy.yaml").write_text(policy)
+    code, out, _ = run(capsys, "due", "--strict")
+    assert code == 0 and "Stale" not in out and "nothing due" in out
+    assert "Retrospectives due: none" in out  # the rules that are on are still listed
+    code, out, _ = run(capsys, "check", "--strict")
+    assert code == 0 and "INC044" not in out
+    (incident.parent / "_policy.yaml").write_text(policy.replace("INC044: off", "stale_days: 60"))
     code, out, _ = run(capsys, "due", "--strict")
     assert code == 0 and "Stale, no event for more than 60 days: none" in out
 

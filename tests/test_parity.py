@@ -225,6 +225,131 @@ def test_a_build_warns_when_the_command_line_would_find_other_records(tmp_path: 
         app.cleanup()
 
 
+# --- the policy language: extends, rules turned off, broken policies -------------------------
+
+STABILIZED_THEN_RESOLVED = """\
+title: "Search returns 500s"
+severity: 2
+services: [api]
+detected: 2024-05-27T09:00:00Z
+detected_via: automated-alert
+recorded_by: alex
+summary: "Searches failed for twenty minutes."
+timeline:
+  - at: 2024-05-27T09:00:00Z
+    status: stabilization-pending
+  - at: 2024-05-27T09:20:00Z
+    status: stabilized
+    note: "Rolled the deploy back."
+  - at: 2024-05-27T15:00:00Z
+    status: resolved
+    note: "Nothing more can or should be done: the bad deploy is reverted."
+"""
+REVIEWED = """\
+title: "Thumbnails missing"
+severity: 3
+services: [frontend]
+detected: 2024-05-21T09:00:00Z
+detected_via: user-report
+recorded_by: devi
+summary: "Some thumbnails did not load."
+timeline:
+  - at: 2024-05-21T09:00:00Z
+    status: stabilized
+  - at: 2024-05-22T12:00:00Z
+    status: under-investigation
+  - at: 2024-05-24T12:00:00Z
+    status: resolved
+  - at: 2024-05-29T12:00:00Z
+    status: reviewed
+follow_ups:
+  - title: "Alert on thumbnail errors"
+    url: https://github.com/example/openverse/issues/30
+    purpose: prevention
+retrospective:
+  date: 2024-05-29
+  host: devi
+"""
+
+
+def five_step_project(root: Path, policy: str = "extends: openverse-five-steps\n") -> Path:
+    folder = make_project(root)
+    shutil.copy(FIXTURES / "_roster.yaml", folder / "_roster.yaml")
+    (folder / "_policy.yaml").write_text(policy)
+    (folder / "2024-05-27-search-returns-500s.yaml").write_text(STABILIZED_THEN_RESOLVED)
+    (folder / "2024-05-21-thumbnails-missing.yaml").write_text(REVIEWED)
+    return folder
+
+
+def test_done_when_a_team_extends_openverse_five_steps(tmp_path: Path) -> None:
+    """The issue's "done when": one line of _policy.yaml, no suppress_warnings anywhere;
+    stabilized -> resolved without a prevention follow-up, reviewed with a retrospective."""
+    five_step_project(tmp_path)
+    assert "suppress_warnings" not in (tmp_path / "docs" / "conf.py").read_text()
+    code, errors = assert_parity(tmp_path)
+    assert code == 0 and not errors
+    page = (
+        tmp_path / "docs" / "_build" / "html" / "incidents" / "2024-05-21-thumbnails-missing.html"
+    )
+    assert "Reviewed" in page.read_text()
+
+
+def test_a_hand_written_late_recurrence_fails_check_and_the_build(tmp_path: Path) -> None:
+    folder = five_step_project(tmp_path)
+    record = folder / "2024-05-27-search-returns-500s.yaml"
+    record.write_text(
+        STABILIZED_THEN_RESOLVED
+        + "  - at: 2024-05-29T16:00:00Z\n    status: stabilization-pending\n"
+        + '    note: "Errors again, 49 hours later."\n'
+    )
+    _, errors = assert_parity(tmp_path)
+    assert errors == {("incident_records/2024-05-27-search-returns-500s.yaml", 18, "INC026")}
+    # 47 hours later it is the same incident, for both
+    record.write_text(
+        STABILIZED_THEN_RESOLVED
+        + "  - at: 2024-05-29T14:00:00Z\n    status: stabilization-pending\n"
+        + "  - at: 2024-05-29T15:00:00Z\n    status: stabilized\n"
+    )
+    code, errors = assert_parity(tmp_path)
+    assert code == 0 and not errors
+
+
+def test_a_policy_that_turns_rules_off_or_into_warnings(tmp_path: Path) -> None:
+    folder = make_project(tmp_path, FIXTURES / "invalid")
+    shutil.copy(FIXTURES / "_roster.yaml", folder / "_roster.yaml")
+    _, before = assert_parity(tmp_path)
+    assert {"INC023", "INC030", "INC031", "INC041"} <= {code for _, _, code in before}
+    (folder / "_policy.yaml").write_text(
+        "extends: openverse\nrules:\n  INC041: off\n  INC023: off\n  INC030: warning\n"
+        "  INC031: warning\n"
+    )
+    _, after = assert_parity(tmp_path)
+    assert after == {e for e in before if e[2] not in ("INC023", "INC030", "INC031", "INC041")}
+
+
+def test_a_policy_extending_a_file_of_the_repository(tmp_path: Path) -> None:
+    folder = five_step_project(tmp_path, "extends: ../policies/team.yaml\n")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "team.yaml").write_text(
+        "extends: openverse-five-steps\nrules:\n  INC044: off\n"
+    )
+    shutil.copy(FIXTURES / "invalid" / "2024-05-20-inc044-stale.yaml", folder)
+    code, errors = assert_parity(tmp_path)
+    assert code == 0 and not errors
+    assert "INC044" not in run_check(tmp_path, "--strict")[1]  # off: not even a warning
+
+
+def test_a_broken_policy_is_located_alike(tmp_path: Path) -> None:
+    five_step_project(tmp_path, "extends: openverse-five-steps\nrules:\n  INC041: of\n")
+    _, errors = assert_parity(tmp_path)
+    assert errors == {("incident_records/_policy.yaml", 3, "POLICY")}
+    # a base that cannot be found: located at `extends:`
+    five = tmp_path / "incident_records" / "_policy.yaml"
+    five.write_text("# ours\nextends: openverse-five-step\n")
+    _, errors = assert_parity(tmp_path)
+    assert errors == {("incident_records/_policy.yaml", 2, "POLICY")}
+
+
 def test_a_typo_in_incidents_policy_names_the_shipped_policies(tmp_path: Path) -> None:
     make_project(tmp_path, conf_extra='incidents_policy = "openvers"')
     app = sphinx_app(tmp_path)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sphinx_incidents.cli.common import (
     EXIT_ERRORS,
     EXIT_OK,
+    PolicyProblem,
     UsageError,
     add_project_options,
     now_from,
@@ -18,7 +19,7 @@ from sphinx_incidents.cli.common import (
     records_folder,
 )
 from sphinx_incidents.core.check import check_paths
-from sphinx_incidents.core.diagnostics import Level, format_json
+from sphinx_incidents.core.diagnostics import Diagnostic, Level, format_json
 from sphinx_incidents.core.project import DiscoveryError, find_records_dir, records_root
 from sphinx_incidents.core.schema import record_schema, roster_schema
 
@@ -99,11 +100,25 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         folder = records_folder(args)
         paths = paths or [folder]
-    project = project_from(args, folder)
+    try:
+        project = project_from(args, folder)
+    except PolicyProblem as problem:  # reported like a record's problems: located, in format
+        _print(args, problem.diagnostics, "the policy is invalid; no record checked")
+        return EXIT_ERRORS
     result = check_paths(
-        paths, project.policy, now, roster_path=project.roster_path, find_roster=False
+        paths,
+        project.policy,
+        now,
+        roster_path=project.roster_path,
+        find_roster=False,
+        records_dir=folder,
     )
-    diagnostics = result.diagnostics
+    _print(args, result.diagnostics, f"{len(result.files)} record(s) checked")
+    failing = [d for d in result.diagnostics if d.level is Level.ERROR or args.strict]
+    return EXIT_ERRORS if failing else EXIT_OK
+
+
+def _print(args: argparse.Namespace, diagnostics: list[Diagnostic], summary: str) -> None:
     if args.format == "json":
         print(format_json(diagnostics))
     elif args.format == "github":
@@ -121,11 +136,9 @@ def run_check(args: argparse.Namespace) -> int:
         warnings = len(diagnostics) - errors
         if diagnostics:
             print(
-                f"{len(result.files)} record(s) checked: {errors} error(s), {warnings} warning(s)",
+                f"{summary}: {errors} error(s), {warnings} warning(s)",
                 file=sys.stderr,
             )
-    failing = [d for d in diagnostics if d.level is Level.ERROR or args.strict]
-    return EXIT_ERRORS if failing else EXIT_OK
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from sphinx_incidents.core.check import display_path
 from sphinx_incidents.core.clock import NowError, resolve_now
+from sphinx_incidents.core.diagnostics import Diagnostic
 from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, shipped_policies
 from sphinx_incidents.core.project import (
     DEFAULT_POLICY,
@@ -31,6 +32,19 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """Bad arguments or unreadable input: exit code 2, a message, no traceback."""
+
+
+class PolicyProblem(UsageError):
+    """The policy file is broken: its located diagnostics (``_policy.yaml:12:3: POLICY ...``).
+
+    ``check`` prints them in its output format and exits 1, like problems in records; every
+    other command stops with them (exit 2), since it cannot work without a policy.
+    """
+
+    def __init__(self, origin: str, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        lines = "\n".join(d.format_text() for d in diagnostics)
+        super().__init__(f"invalid policy ({origin}):\n{lines}")
 
 
 def add_project_options(parser: argparse.ArgumentParser, dir_option: bool = True) -> None:
@@ -98,7 +112,9 @@ def project_from(args: argparse.Namespace, folder: Path | None) -> Project:
     try:
         policy = load_policy(choice.spec, choice.base)
     except PolicyError as exc:
-        raise UsageError(f"invalid policy ({choice.origin}):\n{exc}") from None
+        if exc.unreadable:  # a --policy that names no file is a usage error, not a problem
+            raise UsageError(f"invalid policy ({choice.origin}):\n{exc}") from None
+        raise PolicyProblem(choice.origin, exc.diagnostics) from None
     return Project(folder, policy, choice, choose_roster(roster, folder))
 
 

@@ -25,7 +25,14 @@ from sphinx_incidents.cli.common import (
     records_folder,
 )
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
-from sphinx_incidents.core.analytics.due import DueReport, Finding, due_report
+from sphinx_incidents.core.analytics.due import (
+    FUTURE,
+    RETRO_DUE,
+    STALE,
+    DueReport,
+    Finding,
+    due_report,
+)
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.policy import Policy
 
@@ -155,19 +162,22 @@ def render_text(report: DueReport, policy: Policy) -> list[str]:
             f"  {item.id}: severity {item.severity}, {status}, lead {_who(item.lead)}, "
             f"open {format_duration(item.age)}, last event {format_duration(item.quiet)} ago"
         )
-    lines.append(
-        _section(f"Stale, no event for more than {rules.stale_days} days", len(report.stale))
-    )
-    lines += _findings(report.stale, "sphinx-incidents log {id} --note '...'")
-    lines.append(_section("Retrospectives due", len(report.retros_due)))
-    lines += _findings(report.retros_due, "sphinx-incidents retro {id} --draft")
-    severities = ", ".join(str(s) for s in rules.critical_followup_severities)
-    lines.append(
-        _section(
-            f"Severity {severities} {rules.stabilization_purpose} follow-ups not done",
-            len(report.follow_ups),
+    # a check the policy turned off is not listed at all (its rule reports nothing)
+    if policy.is_on(STALE) and rules.stale_days is not None:
+        stale = f"Stale, no event for more than {rules.stale_days} days"
+        lines.append(_section(stale, len(report.stale)))
+        lines += _findings(report.stale, "sphinx-incidents log {id} --note '...'")
+    if policy.is_on(RETRO_DUE) and rules.retro_due_days is not None:
+        lines.append(_section("Retrospectives due", len(report.retros_due)))
+        lines += _findings(report.retros_due, "sphinx-incidents retro {id} --draft")
+    if rules.critical_followup_severities:
+        severities = ", ".join(str(s) for s in rules.critical_followup_severities)
+        lines.append(
+            _section(
+                f"Severity {severities} {rules.stabilization_purpose} follow-ups not done",
+                len(report.follow_ups),
+            )
         )
-    )
     for follow_up in report.follow_ups:
         lines.append(
             f"  {follow_up.incident_id} #{follow_up.number}: {follow_up.title!r} "
@@ -177,8 +187,9 @@ def render_text(report: DueReport, policy: Policy) -> list[str]:
             f"    when it is closed: sphinx-incidents follow-up {follow_up.incident_id} "
             f"{follow_up.number} --done"
         )
-    lines.append(_section("Events in the future", len(report.future)))
-    lines += _findings(report.future, "")
+    if policy.is_on(FUTURE):
+        lines.append(_section("Events in the future", len(report.future)))
+        lines += _findings(report.future, "")
     lines.append(_section("Records with errors", len(report.error_files)))
     lines += [f"  {path} (run: sphinx-incidents check)" for path in report.error_files]
     lines += ["", f"Support rotation: {_rotation(report)}"]

@@ -130,6 +130,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
     new.add_argument("--summary", default=None, metavar="TEXT", help="what happened, for users")
     new.add_argument("--id", default=None, help="the record id, instead of date + slug")
+    new.add_argument(
+        "--related",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a related incident, e.g. the one this recurrence follows (repeat for several)",
+    )
     add_project_options(new)
     new.set_defaults(run=run_new)
 
@@ -253,6 +260,8 @@ def run_new(args: argparse.Namespace) -> int:
         services=args.service,
         summary=args.summary,
         lead_comment=lead_comment,
+        related=args.related,
+        prevention_required=policy.is_on("INC041"),
     )
     try:
         data = record.render().encode("utf-8")
@@ -262,7 +271,8 @@ def run_new(args: argparse.Namespace) -> int:
     if not policy.id_regex.match(base):
         raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
     shown = display_path(folder / f"{base}.yaml")
-    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now)
+    known = _known_ids(folder)
+    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now, known)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         _refused("new", "nothing written; the record would not pass check:")
@@ -279,6 +289,11 @@ def run_new(args: argparse.Namespace) -> int:
     )
     print(_log_hint(path.stem, record.status, policy, _carried(args)))
     return EXIT_OK
+
+
+def _known_ids(folder: Path | None) -> set[str]:
+    """The ids of the records folder, which ``related`` may name (INC012)."""
+    return {path.stem for path in find_record_files([folder])} if folder is not None else set()
 
 
 def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
@@ -363,9 +378,10 @@ def run_log(args: argparse.Namespace) -> int:
     roster = _roster(project)
     who = who_is(args.by, "--by", roster, folder, "logging")
     event = _event(args, at, who.handle)
+    known = _known_ids(folder if folder is not None else path.parent)
     try:
         with locked(path):
-            return _insert(args, path, event, at, who, policy, roster, now)
+            return _insert(args, path, event, at, who, policy, roster, now, known)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
@@ -394,11 +410,12 @@ def _insert(
     policy: Policy,
     roster: Roster | None,
     now: datetime,
+    known: set[str],
 ) -> int:
     shown = display_path(path)
     incident = path.stem
     old = path.read_bytes()
-    current, before = check_record_bytes(old, incident, shown, policy, roster, now)
+    current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
         text = old.decode("utf-8")
         index = event_index(text, at)
@@ -411,13 +428,17 @@ def _insert(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    updated, after = check_record_bytes(new, incident, shown, policy, roster, now)
+    updated, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
     errors = added(before, after, Level.ERROR)
     status, following = _status_at(current, at)
     later = sum(1 for e in current.timeline if e.at > at) if current is not None else 0
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
+        if current is not None and any(d.code == "INC026" for d in errors):
+            _err("record the recurrence as a new incident, related to this one:")
+            _err("  " + _new_for_recurrence(args, current, event))
+            return EXIT_ERRORS
         _err(_where_it_lands(policy, status, following, str(event["at"]) if later else None))
         if who.source != "--by" and any(d.code == "INC031" for d in errors):
             _err(f"note: by {who.handle} comes from {who.source}")
@@ -446,6 +467,26 @@ def _where_it_lands(
     return text
 
 
+def _new_for_recurrence(
+    args: argparse.Namespace, old: Incident, event: dict[str, EventValue]
+) -> str:
+    """The ``new`` command for a recurrence outside the window, filled in from the old
+    record (title, severity, category, services, detection channel) and the refused event
+    (its time, who logged it, its note as the summary), with ``--related OLD``."""
+    words = ["sphinx-incidents", "new", old.title, "--severity", str(old.current_severity)]
+    if old.category != "technical":
+        words += ["--category", old.category]
+    for service in old.services:
+        words += ["--service", service]
+    words += ["--via", old.detected_via, "--detected", str(event["at"])]
+    if "by" in event:
+        words += ["--recorded-by", str(event["by"])]
+    if "note" in event:
+        words += ["--summary", str(event["note"])]
+    words += ["--related", old.id]
+    return " ".join(shlex.quote(word) for word in words) + _carried(args)
+
+
 def _report_logged(
     shown: str,
     event: dict[str, EventValue],
@@ -468,12 +509,17 @@ def _report_logged(
         parts.append(f"by {event['by']}")
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
     if policy.is_closed(final):
-        days = policy.rules.retro_due_days
         stem = Path(shown).stem
-        print(
-            f"next: hold the retrospective within {days} days, then: sphinx-incidents retro "
-            f"{stem} --date YYYY-MM-DD{carried} (sphinx-incidents retro {stem} --draft "
-            "prints notes to start from)"
-        )
+        if final == policy.resolved_status:
+            days = policy.rules.retro_due_days
+            when = f"within {days} days" if days is not None else "if one is needed"
+            print(
+                f"next: hold the retrospective {when}, then: sphinx-incidents retro {stem} "
+                f"--date YYYY-MM-DD{carried} (sphinx-incidents retro {stem} --draft prints "
+                "notes to start from)"
+            )
+            for after in policy.next_statuses(final):
+                if "retrospective" in policy.requires(after):  # Reviewed
+                    print(f"  then: sphinx-incidents log {stem} --status {after}{carried}")
     else:
         print(_log_hint(Path(shown).stem, final, policy, carried))

@@ -21,9 +21,9 @@ from sphinx_incidents.cli.common import (
     now_from,
     project_from,
 )
-from sphinx_incidents.cli.record import _record_path, _refused, _roster, _show
+from sphinx_incidents.cli.record import _known_ids, _record_path, _refused, _roster, _show
 from sphinx_incidents.core.check import display_path
-from sphinx_incidents.core.diagnostics import Level
+from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
     EditError,
     added,
@@ -46,6 +46,7 @@ class Target:
     project: Project
     roster: Roster | None
     now: datetime
+    known: set[str]  # the folder's ids, which `related` may name (INC012)
 
     @property
     def shown(self) -> str:
@@ -55,15 +56,21 @@ class Target:
     def id(self) -> str:
         return self.path.stem
 
+    def check(self, data: bytes) -> tuple[Incident | None, list[Diagnostic]]:
+        """What ``check`` would say about the record if ``data`` were its content."""
+        policy = self.project.policy
+        return check_record_bytes(
+            data, self.id, self.shown, policy, self.roster, self.now, self.known
+        )
+
     def read(self) -> Incident | None:
         """The record as it is now (``None`` when it cannot be read)."""
         try:
             data = self.path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{self.shown}: {exc.strerror or exc}") from None
-        incident, _ = check_record_bytes(
-            data, self.id, self.shown, self.project.policy, self.roster, self.now
-        )
+        incident, _ = self.check(data)
+
         return incident
 
 
@@ -72,7 +79,8 @@ def target_from(args: argparse.Namespace) -> Target:
     now = now_from(args).replace(microsecond=0)
     path, folder = _record_path(args)
     project = project_from(args, folder)
-    return Target(path, folder, project, _roster(project), now)
+    known = _known_ids(folder if folder is not None else path.parent)
+    return Target(path, folder, project, _roster(project), now, known)
 
 
 def change_record(command: str, target: Target, edit: Edit) -> tuple[int, Incident | None]:
@@ -87,9 +95,9 @@ def change_record(command: str, target: Target, edit: Edit) -> tuple[int, Incide
 
 
 def _change(command: str, target: Target, edit: Edit) -> tuple[int, Incident | None]:
-    policy, shown = target.project.policy, target.shown
+    shown = target.shown
     old = target.path.read_bytes()
-    current, before = check_record_bytes(old, target.id, shown, policy, target.roster, target.now)
+    current, before = target.check(old)
     try:
         new = edit(old.decode("utf-8"), current).encode("utf-8")
     except UnicodeDecodeError:
@@ -100,7 +108,7 @@ def _change(command: str, target: Target, edit: Edit) -> tuple[int, Incident | N
         return EXIT_ERRORS, None
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    updated, after = check_record_bytes(new, target.id, shown, policy, target.roster, target.now)
+    updated, after = target.check(new)
     errors = added(before, after, Level.ERROR)
     if errors:
         _refused(command, f"{shown} is unchanged; the change would make the record invalid:")

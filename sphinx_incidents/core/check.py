@@ -20,7 +20,7 @@ from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
-from sphinx_incidents.core.rules import RuleEnv, run_rules
+from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -91,8 +91,14 @@ def check_paths(
     roster_path: Path | None = None,
     base: Path | None = None,
     find_roster: bool = True,
+    records_dir: Path | None = None,
 ) -> CheckResult:
-    """Load and validate every record under ``paths`` (files or folders)."""
+    """Load and validate every record under ``paths`` (files or folders).
+
+    ``records_dir`` is the records folder the paths belong to: ``related`` ids (INC012) may
+    name any record in it, not only the ones checked (the pre-commit hook checks the changed
+    files alone).  The policy's rule levels apply to every diagnostic, the roster's too.
+    """
     paths = list(paths)
     result = CheckResult()
     if roster_path is None and find_roster:
@@ -100,7 +106,7 @@ def check_paths(
     if roster_path is not None:
         roster, ctx = load_roster(roster_path, display_path(roster_path, base))
         result.roster = roster
-        result.diagnostics.extend(ctx.diagnostics)
+        result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
     files = find_record_files(paths)
     result.files = files
     base = base or Path.cwd()
@@ -111,6 +117,11 @@ def check_paths(
     gc.disable()
     try:
         _check_files(files, policy, now, base, result)
+        if policy.is_on("INC012"):
+            known = {path.stem for path in files}
+            if records_dir is not None and records_dir.is_dir():
+                known.update(path.stem for path in find_record_files([records_dir]))
+            _check_related(result, policy, known)
     finally:
         if collecting:
             gc.enable()
@@ -148,7 +159,15 @@ def _check_files(
             run_rules(incident, RuleEnv(policy, result.roster, now, ctx))
             if id_ok:
                 result.incidents.append(incident)
-        result.diagnostics.extend(ctx.diagnostics)
+        result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
+
+
+def _check_related(result: CheckResult, policy: Policy, known: set[str]) -> None:
+    for incident in result.incidents:
+        if incident.related:
+            ctx = Context(incident.path, policy)
+            check_related(incident, known, ctx)
+            result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
 
 
 def _check_id(incident_id: str, path: Path, policy: Policy, ctx: Context) -> bool:

@@ -7,6 +7,11 @@ reports a diagnostic, and describes itself as JSON Schema.  Because the loader a
 Plain (unquoted) scalars are where YAML 1.1 surprises live: ``no`` is a boolean, ``12:30`` is
 the number 750, ``2024-03-01`` is a date.  Text fields refuse such plain scalars with a hint
 to quote them, rather than silently converting them the way ``yaml.safe_load`` does.
+
+The types read policy files as well as records, so they cannot depend on the policy
+module: what they need of a policy (its enumerations and severity levels) is the small
+:class:`Vocabulary` protocol defined here, which :class:`~sphinx_incidents.core.policy.Policy`
+satisfies.
 """
 
 from __future__ import annotations
@@ -17,14 +22,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
 
-if TYPE_CHECKING:
-    from sphinx_incidents.core.policy import Policy
+
+class Vocabulary(Protocol):
+    """What field types need of a policy: the keys of its enumerations and its severities."""
+
+    @property
+    def severity_levels(self) -> tuple[int, ...]: ...
+
+    def choices(self, source: str) -> tuple[str, ...]:
+        """The allowed keys of one enumeration (``statuses``, ``services``, ...)."""
+        ...
 
 
 class _Invalid:
@@ -41,7 +54,7 @@ class Context:
     """Where diagnostics go while one file is read."""
 
     path: str
-    policy: Policy | None = None
+    policy: Vocabulary | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     field: str | None = None  # the field being read, for messages: "'title'"
 
@@ -155,7 +168,7 @@ class FieldType:
     def convert(self, node: Node, ctx: Context) -> Any:
         raise NotImplementedError
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         raise NotImplementedError
 
     def _scalar(self, node: Node, ctx: Context) -> ScalarNode | None:
@@ -216,7 +229,7 @@ class Text(FieldType):
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "minLength": self.min_length}
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
@@ -243,7 +256,7 @@ class Handle(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": _HANDLE_RE.pattern}
 
 
@@ -281,7 +294,7 @@ class Url(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
 
 
@@ -305,7 +318,7 @@ class Email(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "format": "email", "pattern": _EMAIL_RE.pattern}
 
 
@@ -336,7 +349,7 @@ class Choice(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         if policy is None:
             return {"type": "string"}
         return {"type": "string", "enum": list(policy.choices(self.source))}
@@ -366,7 +379,7 @@ class Integer(FieldType):
     def check(self, value: int, node: ScalarNode, ctx: Context) -> Any:
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "integer"}
 
 
@@ -383,7 +396,7 @@ class SeverityLevel(Integer):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         if policy is None:
             return {"type": "integer"}
         return {"type": "integer", "enum": list(policy.severity_levels)}
@@ -405,7 +418,7 @@ class Boolean(FieldType):
         ctx.at(scalar, "INC004", f"expected true or false, found '{scalar.value}'", hint)
         return INVALID
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "boolean"}
 
 
@@ -463,7 +476,7 @@ class Timestamp(FieldType):
             return INVALID
         return result
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": TIMESTAMP_PATTERN}
 
 
@@ -484,7 +497,7 @@ class Date(FieldType):
         ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
         return INVALID
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
@@ -517,7 +530,7 @@ class ListOf(FieldType):
             ctx.field = outer
         return [value for value in values if value is not INVALID]
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
         if self.min_items:
             schema["minItems"] = self.min_items
@@ -543,7 +556,7 @@ class ListOrMapping(FieldType):
         ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
         return INVALID
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"oneOf": [self.as_list.json_schema(policy), self.as_mapping.json_schema(policy)]}
 
 
@@ -632,7 +645,7 @@ class Record(FieldType):
         fields = Fields(node, values)
         return self.build(fields, ctx) if self.build else fields
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {
             "type": "object",
             "additionalProperties": False,

@@ -128,6 +128,13 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     ),
     Field("retrospective", RETROSPECTIVE, False, "The Review step."),
     Field("links", ListOf(LINK), False, "Discussion thread, chat thread, dashboards."),
+    Field(
+        "related",
+        ListOf(Text()),
+        False,
+        "Ids of related incidents, e.g. the earlier incident this one is a recurrence of; "
+        "both pages link to each other.",
+    ),
 )
 INCIDENT = Record("incident", INCIDENT_FIELDS)
 
@@ -413,6 +420,7 @@ def build_incident(
         links=links,
         policy=policy,
         source=fields,
+        related=list(dict.fromkeys(values.get("related", []))),
     )
     incident.complete_timeline = complete_timeline
     return incident

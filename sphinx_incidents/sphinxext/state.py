@@ -18,6 +18,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.logging import is_suppressed_warning
 
+from sphinx_incidents.core.analytics import related_from
 from sphinx_incidents.core.check import CheckResult, check_paths
 from sphinx_incidents.core.clock import NowError, resolve_now
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
@@ -49,6 +50,7 @@ class IncidentsState:
     fingerprints: dict[str, str] = field(default_factory=dict)
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
     removed_pages: list[str] = field(default_factory=list)  # pages of deleted records
+    related_from: dict[str, list[str]] = field(default_factory=dict)  # id -> ids naming it
 
     @property
     def incidents(self) -> list[Incident]:
@@ -103,8 +105,11 @@ def _conf_line(confdir: Path, name: str) -> str:
     return str(conf)
 
 
-def _choose_policy(app: Sphinx, config: IncidentsConfig, confdir: Path) -> tuple[Policy, Path]:
-    """``incidents_policy``, else the records folder's ``_policy.yaml``, else the default.
+def _choose_policy(
+    app: Sphinx, config: IncidentsConfig, confdir: Path
+) -> tuple[Policy, list[Diagnostic]]:
+    """``incidents_policy``, else the records folder's ``_policy.yaml``, else the default;
+    and the policy file's problems (the default policy is used when there are some).
 
     The command line never reads conf.py, so a policy named only there would make
     ``sphinx-incidents check`` and the build disagree: say so when the folder has its own.
@@ -124,24 +129,16 @@ def _choose_policy(app: Sphinx, config: IncidentsConfig, confdir: Path) -> tuple
             subtype="policy_override",
             location=_conf_line(confdir, "incidents_policy"),
         )
-    policy_path = resolve_policy_path(choice.spec, choice.base)
     try:
-        return load_policy(choice.spec, choice.base), policy_path
+        return load_policy(choice.spec, choice.base), []
     except PolicyError as exc:
-        for diagnostic in exc.diagnostics:
-            location: object = f"{diagnostic.path}:{diagnostic.line}"
-            if not policy_path.is_file() and config.policy is not None:
-                location = _conf_line(confdir, "incidents_policy")  # the typo is in conf.py
-            logger.warning(
-                "%s %s%s",
-                diagnostic.code,
-                diagnostic.message,
-                f" ({diagnostic.hint})" if diagnostic.hint else "",
-                type=WARNING_TYPE,
-                subtype="policy",
-                location=location,
-            )
-        return load_policy(DEFAULT_POLICY), policy_path
+        problems = exc.diagnostics
+        missing = not resolve_policy_path(choice.spec, choice.base).is_file()
+        if config.policy is not None and missing:  # a typo in conf.py: point at its line
+            conf, _, line = _conf_line(confdir, "incidents_policy").rpartition(":")
+            if line.isdigit():
+                problems = [replace(d, path=conf, line=int(line), column=1) for d in problems]
+        return load_policy(DEFAULT_POLICY), problems
 
 
 def _check_discovery(config: IncidentsConfig, confdir: Path) -> None:
@@ -175,7 +172,7 @@ def report(diagnostics: list[Diagnostic], strict: bool, suppress: list[str]) -> 
     ``check --strict`` does.  ``suppress_warnings`` (``incidents.inc044``) hides either.
     """
     for diagnostic in diagnostics:
-        subtype = diagnostic.code.lower()
+        subtype = "policy" if diagnostic.code == "POLICY" else diagnostic.code.lower()
         message = f"{diagnostic.code} {diagnostic.message}"
         if diagnostic.hint:
             message += f" ({diagnostic.hint})"
@@ -190,7 +187,7 @@ def load_state(app: Sphinx) -> IncidentsState:
     """Check every record and report each diagnostic, located (see :func:`report`)."""
     confdir = Path(app.confdir)
     config = IncidentsConfig.from_sphinx(app.config, confdir)
-    policy, policy_path = _choose_policy(app, config, confdir)
+    policy, policy_problems = _choose_policy(app, config, confdir)
     try:
         now = resolve_now(config.now)
     except NowError as exc:
@@ -200,7 +197,12 @@ def load_state(app: Sphinx) -> IncidentsState:
         _check_discovery(config, confdir)
         roster_path = choose_roster(config.roster, config.records_dir)
         result = check_paths(
-            [config.records_dir], policy, now, roster_path=roster_path, find_roster=False
+            [config.records_dir],
+            policy,
+            now,
+            roster_path=roster_path,
+            find_roster=False,
+            records_dir=config.records_dir,
         )
     else:
         logger.warning(
@@ -211,15 +213,30 @@ def load_state(app: Sphinx) -> IncidentsState:
         )
         roster_path = None
         result = CheckResult()
-    report(result.diagnostics, config.strict, list(app.config.suppress_warnings))
+    # With a broken policy, the records are judged by the default one only so that pages
+    # can be written: their problems would be noise; the policy's are what check reports.
+    shown = policy_problems or result.diagnostics
+    report(shown, config.strict, list(app.config.suppress_warnings))
     state = IncidentsState(config, policy, now, result)
     state.by_id = result.by_id()
+    state.related_from = related_from(result.incidents)
+    # The policy as read (extends: included), not its file: a base file can change too.
     state.shared_fingerprint = _digest(
-        _read(policy_path), _read(roster_path), repr(replace(config, strict=False)).encode()
+        repr(policy).encode(),
+        repr(policy_problems).encode(),
+        _read(roster_path),
+        repr(replace(config, strict=False)).encode(),
     )
     for incident in result.incidents:
         file_digest = result.digests.get(incident.id, "")
+        # A page links its related incidents both ways: the incidents naming it, and whether
+        # the ones it names exist (a link, or plain text), are part of what it shows.
+        naming = ",".join(state.related_from.get(incident.id, ()))
+        named = ",".join(f"{other}:{other in state.by_id}" for other in incident.related)
         state.fingerprints[incident.id] = _digest(
-            state.shared_fingerprint.encode(), file_digest.encode()
+            state.shared_fingerprint.encode(),
+            file_digest.encode(),
+            naming.encode(),
+            named.encode(),
         )
     return state
