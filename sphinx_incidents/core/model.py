@@ -84,6 +84,23 @@ class Roster:
     def _overrides(self) -> dict[date, RotationWeek]:
         return {w.week: w for w in self.overrides}
 
+    @property
+    def weekly_runners(self) -> dict[date, str]:
+        """The rotation's listed weeks: each Monday (UTC) -> its runner, overrides winning
+        over explicit weeks.  Weeks the :attr:`cycle` names are not listed (it repeats
+        forever): :meth:`runner_for` knows them, and pages get the cycle too."""
+        listed = dict(self._runners)
+        listed.update({week: override.runner for week, override in self._overrides.items()})
+        return listed
+
+    @cached_property
+    def runners(self) -> tuple[str, ...]:
+        """Everyone the rotation names (weeks, overrides, the cycle), alphabetical, once."""
+        names = set(self.weekly_runners.values())
+        if self.cycle is not None:
+            names.update(self.cycle.order)
+        return tuple(sorted(names))
+
     def runner_for(self, moment: datetime | date) -> str | None:
         """The rotation runner of the week (Monday to Sunday, UTC) containing ``moment``."""
         return self.week_runner(moment).runner
@@ -343,14 +360,15 @@ class Incident:
         """The lead when the incident was (last) resolved: the one who hosts the review."""
         return self.lead_at(self.resolved_at) if self.resolved_at else None
 
-    def time_in_status(self, now: datetime) -> list[tuple[str, datetime, datetime]]:
-        """Spans (status, start, end); an open incident's last span ends at ``now``."""
+    def time_in_status(self, now: datetime | None) -> list[tuple[str, datetime, datetime]]:
+        """Spans (status, start, end); an open incident's last span ends at ``now``, or where
+        it starts when ``now`` is ``None`` (the reader's clock: see ``analytics.timeline``)."""
         spans = []
         changes = self.status_changes
         for index, change in enumerate(changes):
             if index + 1 < len(changes):
                 end = changes[index + 1].at
-            elif self.is_open:
+            elif self.is_open and now is not None:
                 end = max(now, change.at)
             else:
                 end = change.at
