@@ -4,6 +4,10 @@
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
 pins Sphinx 8 and the extension must work there too.
+
+Sessions use the Python that runs nox (any supported version, 3.11 or newer), so the
+README's Quickstart works with whatever ``python3`` a system has: pinning one version made
+``nox`` fail on systems whose ``python3`` is another (Ubuntu 24.04 has 3.12).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ OLDEST = ["sphinx==8.1.*", "myst-parser==4.0.*", "sphinxcontrib-mermaid==1.0.*"]
 NEWEST = ["sphinx", "myst-parser", "sphinxcontrib-mermaid"]
 
 
-@nox.session(python="3.11")
+@nox.session
 @nox.parametrize("deps", [nox.param(NEWEST, id="newest"), nox.param(OLDEST, id="oldest")])
 def tests(session: nox.Session, deps: list[str]) -> None:
     """Run the test suite; browser tests run in the newest session when Chromium exists."""
@@ -31,7 +35,7 @@ def tests(session: nox.Session, deps: list[str]) -> None:
     session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
 
 
-@nox.session(python="3.11")
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (style, imports, bugbear) and mypy --strict on the package."""
     session.install("-e", ".[lint,test]")
@@ -40,7 +44,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session(python="3.11")
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build our own site from scratch with -W, as CI and a fresh clone do."""
     session.install("-e", ".[docs]")
@@ -110,7 +114,7 @@ def _sizes(posargs: list[str]) -> list[str]:
     return []
 
 
-@nox.session(python="3.11")
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (see docs/benchmarks.md): Sphinx builds against plain MyST and sphinx-needs,
     then record checking.  ``nox -s bench -- --sizes 100 1000 5000`` chooses N; the other

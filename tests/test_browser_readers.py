@@ -59,11 +59,11 @@ timeline:
     status: stabilization-pending
 follow_ups:
   - title: "Roll back"
-    url: https://example.org/issues/9
+    url: https://github.com/acme/search/issues/9
     purpose: stabilization
     priority: critical
   - title: "Add a canary"
-    url: https://example.org/issues/10
+    url: https://github.com/acme/search/issues/10
     purpose: prevention
 """
 MINOR_RECORD = """\

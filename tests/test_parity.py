@@ -349,3 +349,19 @@ def test_a_broken_policy_is_located_alike(tmp_path: Path) -> None:
     five.write_text("# ours\nextends: openverse-five-step\n")
     _, errors = assert_parity(tmp_path)
     assert errors == {("incident_records/_policy.yaml", 2, "POLICY")}
+
+
+def test_a_typo_in_incidents_policy_names_the_shipped_policies(tmp_path: Path) -> None:
+    make_project(tmp_path, conf_extra='incidents_policy = "openvers"')
+    app = sphinx_app(tmp_path)
+    try:
+        app.build()
+        warnings = app.warning.getvalue()
+    finally:
+        app.cleanup()
+    assert re.search(
+        r"conf\.py:3: WARNING: POLICY 'openvers' is not a shipped policy \(openverse[,)]", warnings
+    ), warnings
+    assert "(did you mean 'openverse'?) [incidents.policy]" in warnings
+    # the command line refuses it too (exit 2, the same message on stderr)
+    assert run_check(tmp_path, "--policy", "openvers")[0] == 2

@@ -351,7 +351,10 @@ SURPRISES = [
     ('title: "Search is slow"', "title: 1.5", 8, "number"),
     ('title: "Search is slow"', "title: 0x1F", 8, "number"),
     ('title: "Search is slow"', "title: ~", 8, "found nothing"),
-    ('title: "Search is slow"', "title:", 7, "found nothing"),
+    ('title: "Search is slow"', "title:", 7, "for 'title', found nothing"),
+    ('title: "Search is slow"', 'title: ""', 8, "text for 'title', found an empty string"),
+    ('title: "Search is slow"', 'title: "  "', 8, "text for 'title', found an empty string"),
+    ("lead: alex", "lead: no", 7, "boolean"),  # one error, not also INC030 "no lead"
     ("severity: 3", 'severity: "3"', 11, "the string '3'"),
     ("severity: 3", "severity: '3'", 11, "the string '3'"),
     ("severity: 3", "severity: 3.0", 11, "a number '3.0'"),
@@ -383,6 +386,28 @@ def test_yaml11_surprises_are_inc004(
     d = only(check(path, policy=policy, base=tmp_path))
     assert (d.code, d.line, d.column, d.level) == ("INC004", index + 1, column, Level.ERROR)
     assert words in d.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BASE.replace("    status: stabilized", "\tstatus: stabilized"),
+        BASE.replace("services: [api]", "\tservices: [api]"),
+        BASE.replace("timeline:\n  - at", "timeline:\n\t- at"),
+    ],
+)
+def test_a_tab_is_called_a_tab(tmp_path: Path, policy: Policy, text: str) -> None:
+    path = write(tmp_path, "2024-05-28-tab.yaml", text)
+    d = only(check(path, policy=policy, base=tmp_path))
+    assert d.code == "INC001" and "a tab character where YAML expects spaces" in d.message
+    line = next(n for n, t in enumerate(text.splitlines(), start=1) if "\t" in t)
+    assert d.line == line and d.hint is not None and f"the tab on line {line}" in d.hint
+
+
+def test_an_empty_nested_field_is_named(tmp_path: Path, policy: Policy) -> None:
+    text = BASE + 'follow_ups:\n  - title: ""\n    url: https://x.org/1\n    purpose: process\n'
+    d = only(check(write(tmp_path, "2024-05-28-x.yaml", text), policy=policy, base=tmp_path))
+    assert d.message == "expected text for 'title' of the follow-up, found an empty string"
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ timeline:
     status: resolved
 follow_ups:
   - title: "Add a timeout"
-    url: https://example.org/issues/1
+    url: https://github.com/acme/search/issues/1
     purpose: prevention
     priority: high
 """
@@ -113,7 +113,7 @@ timeline:
     status: resolved
 follow_ups:
   - title: "Monitor thumbnails"
-    url: https://example.org/issues/2
+    url: https://github.com/acme/search/issues/2
     purpose: prevention
 """
 
@@ -166,7 +166,7 @@ def private_record(field: str, **extra: str) -> str:
     lines += [
         "follow_ups:",
         f'  - title: "{m("ticket")}"',
-        f"    url: https://{m('url')}.example.org/issues/1",
+        f"    url: https://tickets.{m('url')}.dev/issues/1",
         "    purpose: prevention",
         "    priority: critical",
         "links:",

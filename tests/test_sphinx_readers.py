@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from sphinx_incidents.core.ical import rotation_horizon, rotation_ics, rotation_weeks
-from sphinx_incidents.core.model import Person, Roster, RotationWeek
+from sphinx_incidents.core.model import Person, Roster, RotationCycle, RotationWeek
 
 pytestmark = pytest.mark.slow
 
@@ -277,31 +277,13 @@ def test_calendar_text_is_escaped_and_folded() -> None:
     assert str(event["SUMMARY"]) == f"Support rotation: {name} (@ana)"
 
 
-class CycleRoster(Roster):
-    """A roster with a repeating cycle, as the roster's ``cycle:`` (``start`` + ``order``)
-    and ``overrides:`` give one: whatever the roster says, the calendar asks
-    :meth:`Roster.runner_for` week by week."""
-
-    def __init__(self, start: date, order: list[str], overrides: list[RotationWeek]) -> None:
-        super().__init__("r")
-        self.order = order
-        self.cycle = type("Cycle", (), {"start": start})()
-        self.overrides = overrides
-
-    def runner_for(self, moment: datetime | date) -> str | None:
-        day = moment.date() if isinstance(moment, datetime) else moment
-        for week in self.overrides:
-            if week.week == day - timedelta(days=day.weekday()):
-                return week.runner
-        start: date = self.cycle.start
-        if day < start:
-            return None
-        return self.order[((day - start).days // 7) % len(self.order)]
-
-
 def test_a_repeating_cycle_runs_52_weeks_past_its_last_override() -> None:
-    roster = CycleRoster(
-        date(2025, 1, 6), ["ana", "bo", "cy"], [RotationWeek(date(2025, 3, 3), "dee")]
+    """The roster's cycle (``start`` + ``order``) and overrides: the calendar asks
+    :meth:`Roster.runner_for` week by week, whatever the roster says."""
+    roster = Roster(
+        "r",
+        cycle=RotationCycle(date(2025, 1, 6), ["ana", "bo", "cy"]),
+        overrides=[RotationWeek(date(2025, 3, 3), "dee")],
     )
     weeks = rotation_weeks(roster)
     assert weeks[0] == (date(2025, 1, 6), "ana") and weeks[1] == (date(2025, 1, 13), "bo")

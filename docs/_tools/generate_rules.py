@@ -388,6 +388,18 @@ EX["INC044"] = (
     ],
     '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."',
 )
+EX["INC045"] = (
+    "A follow-up's `url` is an obvious placeholder rather than a real ticket: a path "
+    "segment such as `OWNER`, `REPO` or `N` (the template's "
+    "`https://github.com/OWNER/REPO/issues/N`), or an address on a domain reserved for "
+    "examples (`example.com`, `example.org`, `example.net`, `.example`, `.invalid`). A "
+    "follow-up is a promise that someone will do the work; it counts (for INC041) only "
+    "once it is filed. `sphinx-incidents follow-up` refuses such URLs too.",
+    [(ID + ".yaml", BASE + ROLLBACK.replace("example/site/issues/11", "OWNER/REPO/issues/N"))],
+    "File the ticket, then record its real address:",
+    [(ID + ".yaml", BASE + ROLLBACK)],
+    "    url: https://github.com/example/site/issues/11",
+)
 
 
 def run(files, policy=POLICY):

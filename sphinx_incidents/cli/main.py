@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from sphinx_incidents import __version__
-from sphinx_incidents.cli import check, leads, record
+from sphinx_incidents.cli import check, due, followup, leads, record, retro
 from sphinx_incidents.cli.common import EXIT_USAGE, UsageError
 from sphinx_incidents.core.project import (
     DEFAULT_POLICY,
@@ -35,6 +36,9 @@ The policy is --policy (incidents_policy), else the folder's {POLICY_NAME}, else
 SUBCOMMANDS = [check.add_check]
 SUBCOMMANDS.append(leads.add_leads)
 SUBCOMMANDS.append(record.add_commands)
+SUBCOMMANDS.append(followup.add_follow_up)
+SUBCOMMANDS.append(retro.add_retro)
+SUBCOMMANDS.append(due.add_due)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `sphinx-incidents due | head`: the reader left; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the exit's flush does not fail again
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

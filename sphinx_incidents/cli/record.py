@@ -26,6 +26,7 @@ from sphinx_incidents.cli.common import (
     project_from,
     records_folder,
 )
+from sphinx_incidents.cli.identity import USER_ENV, Who, who_is
 from sphinx_incidents.core.check import display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
@@ -34,22 +35,22 @@ from sphinx_incidents.core.editing import (
     EventValue,
     NewRecord,
     added,
-    append_event,
     check_record_bytes,
     create_exclusive,
+    event_index,
     format_timestamp,
     incident_id,
+    insert_event,
     locked,
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
-from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.model import Incident, Roster, StatusChange
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, records_root
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.schema import record_schema
 
-USER_ENV = "SPHINX_INCIDENTS_USER"
 MAX_SUFFIX = 999
 
 NEW_EPILOG = f"""\
@@ -65,7 +66,8 @@ defaults:
                  (an existing record is never overwritten)
   --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
   --lead         the roster's rotation runner for the week of --detected; required without one
-  --recorded-by  ${USER_ENV}; required when that is not set
+  --recorded-by  ${USER_ENV}, else the roster person whose email is `git config
+                 user.email`; refused when nobody is known
   --via          other (say how it was really detected when you know)
   --category     technical, which needs at least one --service
   --summary      a "TODO: ..." placeholder to replace when there is time
@@ -82,14 +84,19 @@ examples:
       --note "Rolled back the deploy; error rate under 1 %."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --severity 2 --note "Only API clients."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --lead zack --at 2024-03-01T12:00:00Z
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --note "Alert fired." \
+      --at 2024-03-01T09:12:00Z              # remembered later: goes before later events
 
-The event is appended to the record's `timeline:` list as text: comments, quoting, key order
-and blank lines stay as they are.  It is validated first; an event that would make the record
-invalid (a transition the policy forbids, an unknown person, a time earlier than the last
-event, an unknown status) is refused with the reason and the allowed next statuses, and the
-file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
-else the clock); --by defaults to ${USER_ENV} when set.
-exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
+The event goes to its place in time in the record's `timeline:` list (after the events at or
+before --at: backfilling is normal), inserted as text: comments, quoting, key order and blank
+lines stay as they are.  The record is validated as it would be; an event that would make it
+invalid (a status change the policy's graph forbids where it lands, an event before
+`detected`, an unknown person or status) is refused with the reason, and the file is left
+byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH, else the
+clock); --by to ${USER_ENV}, else the roster person whose email is
+`git config user.email` (with none of them, log refuses and says how to set one).
+exit status: 0 logged, 1 refused (file unchanged), 2 usage error, unknown incident or nobody
+to log as
 """
 
 
@@ -114,7 +121,10 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--via", default=None, metavar="V", help="how it was detected (detected_via)")
     new.add_argument("--lead", default=None, metavar="H", help="who leads the response")
     new.add_argument(
-        "--recorded-by", default=None, metavar="H", help=f"who records it (default: ${USER_ENV})"
+        "--recorded-by",
+        default=None,
+        metavar="H",
+        help=f"who records it (default: ${USER_ENV}, else your git email in the roster)",
     )
     new.add_argument("--detected", default=None, metavar="TS", help="ISO timestamp with offset")
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
@@ -132,8 +142,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     log = subparsers.add_parser(
         "log",
-        help="append one event to an incident's timeline",
-        description="Append one timeline event to incident_records/<ID>.yaml, validated first.",
+        help="add one event to an incident's timeline, at its place in time",
+        description="Add one timeline event to incident_records/<ID>.yaml at its place in "
+        "time, validated first.",
         epilog=LOG_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -142,8 +153,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument("--severity", type=int, default=None, metavar="N", help="reclassified to N")
     log.add_argument("--lead", default=None, metavar="H", help="the lead was handed over to H")
     log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
-    log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
-    log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
+    log.add_argument(
+        "--by",
+        default=None,
+        metavar="H",
+        help=f"who did it (default: ${USER_ENV}, else your git email in the roster)",
+    )
+    log.add_argument("--at", default=None, metavar="TS", help="when (default: now); may be earlier")
     add_project_options(log)
     log.set_defaults(run=run_log)
 
@@ -221,9 +237,7 @@ def run_new(args: argparse.Namespace) -> int:
             where = "no roster" if roster is None else f"no runner for the week of {monday}"
             raise UsageError(f"who leads? pass --lead HANDLE ({where} in {folder}/{ROSTER_NAME})")
         lead_comment = f"the rotation runner for the week of {monday}"
-    recorded_by = args.recorded_by or os.environ.get(USER_ENV)
-    if not recorded_by:
-        raise UsageError(f"who is recording? pass --recorded-by HANDLE, or set {USER_ENV}=HANDLE")
+    recorded_by = who_is(args.recorded_by, "--recorded-by", roster, folder, "recording").handle
     channels = policy.detection_channels
     via = args.via or ("other" if "other" in channels else None)
     if via is None:
@@ -339,7 +353,7 @@ def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     return found[0], folder
 
 
-def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
+def _event(args: argparse.Namespace, at: datetime, by: str) -> dict[str, EventValue]:
     event: dict[str, EventValue] = {"at": format_timestamp(at)}
     if args.status is not None:
         event["status"] = args.status
@@ -347,9 +361,7 @@ def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
         event["severity"] = args.severity
     if args.lead is not None:
         event["lead"] = args.lead
-    by = args.by or os.environ.get(USER_ENV)
-    if by:
-        event["by"] = by
+    event["by"] = by
     if args.note is not None:
         event["note"] = args.note
     return event
@@ -364,21 +376,37 @@ def run_log(args: argparse.Namespace) -> int:
     project = project_from(args, folder)
     policy = project.policy
     roster = _roster(project)
-    event = _event(args, at)
+    who = who_is(args.by, "--by", roster, folder, "logging")
+    event = _event(args, at, who.handle)
     known = _known_ids(folder if folder is not None else path.parent)
     try:
         with locked(path):
-            return _append(args, path, event, policy, roster, now, known)
+            return _insert(args, path, event, at, who, policy, roster, now, known)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
         raise UsageError(f"{display_path(path)}: {exc.strerror or exc}") from None
 
 
-def _append(
+def _status_at(incident: Incident | None, at: datetime) -> tuple[str | None, StatusChange | None]:
+    """The status in effect at ``at`` (events at that same time included), and the next
+    status change after it."""
+    if incident is None:
+        return None, None
+    status = None
+    for change in incident.status_changes:
+        if change.at > at:
+            return status, change
+        status = change.after
+    return status, None
+
+
+def _insert(
     args: argparse.Namespace,
     path: Path,
     event: dict[str, EventValue],
+    at: datetime,
+    who: Who,
     policy: Policy,
     roster: Roster | None,
     now: datetime,
@@ -389,7 +417,9 @@ def _append(
     old = path.read_bytes()
     current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
-        new = append_event(old.decode("utf-8"), event).encode("utf-8")
+        text = old.decode("utf-8")
+        index = event_index(text, at)
+        new = insert_event(text, event, index).encode("utf-8")
     except UnicodeDecodeError:
         _refused("log", f"{shown} is unchanged: it is not UTF-8 text (run check)")
         return EXIT_ERRORS
@@ -398,9 +428,10 @@ def _append(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    _, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
+    updated, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
     errors = added(before, after, Level.ERROR)
-    status = current.current_status if current is not None else None
+    status, following = _status_at(current, at)
+    later = sum(1 for e in current.timeline if e.at > at) if current is not None else 0
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
@@ -408,17 +439,32 @@ def _append(
             _err("record the recurrence as a new incident, related to this one:")
             _err("  " + _new_for_recurrence(args, current, event))
             return EXIT_ERRORS
-        following = policy.next_statuses(status) if status else policy.first_statuses
-        allowed = ", ".join(following) or "none"
-        _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
+        _err(_where_it_lands(policy, status, following, str(event["at"]) if later else None))
+        if who.source != "--by" and any(d.code == "INC031" for d in errors):
+            _err(f"note: by {who.handle} comes from {who.source}")
         return EXIT_ERRORS
     write_atomic(path, new)
     _show(added(before, after, Level.WARNING))
-    _report_logged(shown, event, status, policy, _carried(args))
+    final = updated.current_status if updated is not None else None
+    _report_logged(shown, event, status, later, final, policy, _carried(args))
     existing = [d for d in before if d.level is Level.ERROR]
     if existing:
         _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
     return EXIT_OK
+
+
+def _where_it_lands(
+    policy: Policy, status: str | None, following: StatusChange | None, backfilled: str | None
+) -> str:
+    """The status the event lands in, what may follow it, and the next change after it."""
+    allowed = policy.next_statuses(status) if status else policy.first_statuses
+    when = f"status at {backfilled}" if backfilled else "current status"
+    text = f"{when}: {status or 'none'}; allowed next statuses: {', '.join(allowed) or 'none'}"
+    if following is not None:
+        text += (
+            f"; the next status change is to {following.after} at {format_timestamp(following.at)}"
+        )
+    return text
 
 
 def _new_for_recurrence(
@@ -445,10 +491,14 @@ def _report_logged(
     shown: str,
     event: dict[str, EventValue],
     before: str | None,
+    later: int,
+    final: str | None,
     policy: Policy,
     carried: str,
 ) -> None:
     parts = [f"at {event['at']}"]
+    if later:
+        parts[0] += f" (backfilled before {later} later event{'s' if later > 1 else ''})"
     if "status" in event:
         parts.append(f"status {before or 'none'} -> {event['status']}")
     if "severity" in event:
@@ -458,15 +508,18 @@ def _report_logged(
     if "by" in event:
         parts.append(f"by {event['by']}")
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
-    status = str(event.get("status", before or ""))
-    if policy.is_closed(status):
-        if status == policy.resolved_status:
+    if policy.is_closed(final):
+        stem = Path(shown).stem
+        if final == policy.resolved_status:
             days = policy.rules.retro_due_days
             when = f"within {days} days" if days is not None else "if one is needed"
-            print(f"next: hold the retrospective {when} and add `retrospective:`")
-            for after in policy.next_statuses(status):
+            print(
+                f"next: hold the retrospective {when}, then: sphinx-incidents retro {stem} "
+                f"--date YYYY-MM-DD{carried} (sphinx-incidents retro {stem} --draft prints "
+                "notes to start from)"
+            )
+            for after in policy.next_statuses(final):
                 if "retrospective" in policy.requires(after):  # Reviewed
-                    incident = Path(shown).stem
-                    print(f"  then: sphinx-incidents log {incident} --status {after}{carried}")
+                    print(f"  then: sphinx-incidents log {stem} --status {after}{carried}")
     else:
-        print(_log_hint(Path(shown).stem, status or None, policy, carried))
+        print(_log_hint(Path(shown).stem, final, policy, carried))

@@ -67,6 +67,11 @@ CODES: dict[str, tuple[Level, str]] = {
     ),
     "INC043": (W, 'resolved more than `retro_due_days` days before "now" and no retrospective'),
     "INC044": (W, 'open and no timeline event for more than `stale_days` days before "now"'),
+    "INC045": (
+        E,
+        "follow-up URL is a placeholder (`OWNER/REPO`, `/N`, an `example.com` address), "
+        "not a real ticket",
+    ),
 }
 
 

@@ -56,6 +56,11 @@ class Context:
     path: str
     policy: Vocabulary | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    field: str | None = None  # the field being read, for messages: "'title'"
+
+    def naming(self) -> str:
+        """`` for 'title'`` while a field is read (messages name it), else nothing."""
+        return f" for {self.field}" if self.field else ""
 
     def report(
         self,
@@ -192,7 +197,7 @@ class Text(FieldType):
                 ctx.at(
                     scalar,
                     "INC004",
-                    f"expected {self.description}, found nothing",
+                    f"expected {self.description}{ctx.naming()}, found nothing",
                     "fill the value in or remove the key",
                 )
             else:
@@ -205,7 +210,11 @@ class Text(FieldType):
             return INVALID
         value = scalar.value
         if len(value.strip()) < self.min_length:
-            ctx.at(scalar, "INC004", f"expected {self.description}, found an empty string")
+            ctx.at(
+                scalar,
+                "INC004",
+                f"expected {self.description}{ctx.naming()}, found an empty string",
+            )
             return INVALID
         if self.max_length is not None and len(value) > self.max_length:
             ctx.at(
@@ -287,6 +296,30 @@ class Url(Text):
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Email(Text):
+    """An e-mail address (``name@example.org``), as ``git config user.email`` gives it."""
+
+    description: str = "an e-mail address"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if not _EMAIL_RE.match(value):
+            ctx.at(
+                node,
+                "INC004",
+                f"'{value}' is not an e-mail address",
+                "write it as `git config user.email` prints it, e.g. olga@example.org",
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
+        return {"type": "string", "format": "email", "pattern": _EMAIL_RE.pattern}
 
 
 @dataclass
@@ -511,7 +544,12 @@ class ListOf(FieldType):
         if len(node.items) < self.min_items:
             ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
             return INVALID
-        values = [self.item.convert(item, ctx) for item in node.items]
+        outer = ctx.field
+        ctx.field = f"an item of {outer}" if outer else None
+        try:
+            values = [self.item.convert(item, ctx) for item in node.items]
+        finally:
+            ctx.field = outer
         return [value for value in values if value is not INVALID]
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
@@ -519,6 +557,29 @@ class ListOf(FieldType):
         if self.min_items:
             schema["minItems"] = self.min_items
         return schema
+
+
+@dataclass
+class ListOrMapping(FieldType):
+    """Either form of one field: a list (``as_list``) or a mapping (``as_mapping``)."""
+
+    as_list: FieldType = field(default_factory=lambda: ListOf())
+    as_mapping: FieldType = field(default_factory=lambda: Record())
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "a list or a mapping"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if isinstance(node, SequenceNode):
+            return self.as_list.convert(node, ctx)
+        if isinstance(node, MappingNode):
+            return self.as_mapping.convert(node, ctx)
+        ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
+        return INVALID
+
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
+        return {"oneOf": [self.as_list.json_schema(policy), self.as_mapping.json_schema(policy)]}
 
 
 @dataclass(frozen=True)
@@ -549,6 +610,10 @@ class Fields:
         pair = self.node.pairs.get(name)
         node: Node = pair[0] if pair else self.node
         return node.line, node.column
+
+
+TOP_LEVEL = frozenset(["incident", "roster", "policy", "rotation"])
+"""Records whose fields messages name alone (``'title'``, not ``'title' of the incident``)."""
 
 
 @dataclass
@@ -587,7 +652,12 @@ class Record(FieldType):
                     did_you_mean(key, list(known)),
                 )
                 continue
-            value = spec.type.convert(value_node, ctx)
+            outer = ctx.field
+            ctx.field = f"'{key}'" if self.name in TOP_LEVEL else f"'{key}' of the {self.name}"
+            try:
+                value = spec.type.convert(value_node, ctx)
+            finally:
+                ctx.field = outer
             if value is not INVALID:
                 values[key] = value
         pairs = node.pairs

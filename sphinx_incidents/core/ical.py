@@ -34,10 +34,9 @@ def _monday(day: date) -> date:
 def _listed_weeks(roster: Roster) -> list[date]:
     """Every Monday the roster names: listed weeks, overrides and a cycle's start."""
     weeks = [week.week for week in roster.rotation]
-    weeks += [week.week for week in getattr(roster, "overrides", [])]
-    cycle = getattr(roster, "cycle", None)
-    if cycle is not None:
-        weeks.append(cycle.start)
+    weeks += [week.week for week in roster.overrides]
+    if roster.cycle is not None:
+        weeks.append(roster.cycle.start)
     return weeks
 
 

@@ -16,6 +16,7 @@ the file's field tables are :mod:`sphinx_incidents.core.policyschema`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, replace
@@ -94,8 +95,17 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
     try:
         data = path.read_bytes()
     except OSError as exc:
-        hint = f"use a shipped policy ({', '.join(shipped_policies())}) or a path to a YAML file"
-        raise _unreadable(shown, f"cannot read policy file: {exc.strerror}", hint) from None
+        shipped = shipped_policies()
+        listed = ", ".join(shipped)
+        message = f"cannot read policy file: {exc.strerror}"
+        hint = f"use a shipped policy ({listed}) or a path to a YAML file"
+        name = str(spec)
+        looks_like_a_name = not any(c in name for c in "/\\") and not name.endswith(PATH_SUFFIXES)
+        if isinstance(exc, FileNotFoundError) and looks_like_a_name:  # a typo, likely
+            message = f"'{name}' is not a shipped policy ({listed}), nor a policy file ({shown})"
+            close = difflib.get_close_matches(name, shipped, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else hint
+        raise _unreadable(shown, message, hint) from None
     return parse_policy(data, shown, path)
 
 

@@ -6,6 +6,7 @@ them and :mod:`sphinx_incidents.core.schema` turns them into the JSON Schema.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from sphinx_incidents.core.fieldtypes import (
     Choice,
     Context,
     Date,
+    Email,
     Field,
     Fields,
     Handle,
     ListOf,
+    ListOrMapping,
     OneOf,
     Record,
     SeverityLevel,
@@ -35,6 +38,7 @@ from sphinx_incidents.core.model import (
     Person,
     Retrospective,
     Roster,
+    RotationCycle,
     RotationWeek,
     TimelineEvent,
 )
@@ -148,6 +152,14 @@ PERSON = Record(
     (
         Field("handle", Handle(), True, "The handle used in records."),
         Field("name", Text(), False, "Display name."),
+        Field(
+            "email",
+            Email(),
+            False,
+            "Matched with `git config user.email`: who is logging when --by and "
+            "SPHINX_INCIDENTS_USER are not given.",
+        ),
+        Field("url", Url(), False, "A profile page (GitHub, say); pages link the person to it."),
     ),
 )
 ROTATION_WEEK = Record(
@@ -157,11 +169,44 @@ ROTATION_WEEK = Record(
         Field("runner", Handle(), True, "Who runs support that week."),
     ),
 )
+ROTATION_OVERRIDE = Record(
+    "rotation override",
+    (
+        Field("week", Date(), True, "The Monday of the swapped week."),
+        Field("runner", Handle(), True, "Who runs support that week instead."),
+        Field("note", Text(), False, "Why (a swap, a holiday)."),
+    ),
+)
+ROTATION_CYCLE = Record(
+    "rotation",
+    (
+        Field("start", Date(), False, "The Monday of the cycle's first week (with `order`)."),
+        Field(
+            "order",
+            ListOf(Handle(), 1),
+            False,
+            "Runners in turn, one week each, from `start` on, repeating (with `start`).",
+        ),
+        Field("weeks", ListOf(ROTATION_WEEK), False, "Explicit weeks; they win over the cycle."),
+        Field(
+            "overrides",
+            ListOf(ROTATION_OVERRIDE),
+            False,
+            "Swapped weeks; they win over the cycle and explicit weeks.",
+        ),
+    ),
+)
 ROSTER = Record(
     "roster",
     (
         Field("people", ListOf(PERSON), True, "Everyone who may record or lead."),
-        Field("rotation", ListOf(ROTATION_WEEK), False, "The weekly support rotation."),
+        Field(
+            "rotation",
+            ListOrMapping(ListOf(ROTATION_WEEK), ROTATION_CYCLE),
+            False,
+            "The weekly support rotation: a list of weeks, or a cycle (start, order) with "
+            "overrides and explicit weeks.",
+        ),
     ),
 )
 
@@ -188,8 +233,21 @@ def load_roster(path: Path, shown: str) -> tuple[Roster | None, Context]:
     if fields is INVALID:
         return None, ctx
     roster = Roster(shown)
+    known = _people(fields.get("people", []), roster, ctx)
+    rotation = fields.get("rotation")
+    if isinstance(rotation, list):  # the list form: explicit weeks only
+        roster.rotation = _weeks(rotation, known, ctx, "week")
+    elif isinstance(rotation, Fields):
+        roster.rotation = _weeks(rotation.get("weeks", []), known, ctx, "week")
+        roster.overrides = _weeks(rotation.get("overrides", []), known, ctx, "override")
+        roster.cycle = _cycle(rotation, known, ctx)
+    return roster, ctx
+
+
+def _people(items: list[Fields], roster: Roster, ctx: Context) -> set[str]:
     known: set[str] = set()
-    for person in fields.get("people", []):
+    emails: dict[str, str] = {}
+    for person in items:
         handle = person.get("handle")
         if handle is None:
             continue
@@ -197,28 +255,95 @@ def load_roster(path: Path, shown: str) -> tuple[Roster | None, Context]:
             ctx.report(person.pos("handle"), "INC004", f"handle '{handle}' is listed twice")
             continue
         known.add(handle)
-        roster.people.append(Person(handle, person.get("name") or handle))
-    for week in fields.get("rotation", []):
-        day, runner = week.get("week"), week.get("runner")
+        email = person.get("email")
+        if email is not None:
+            folded = email.casefold()
+            if folded in emails:
+                ctx.report(
+                    person.pos("email"),
+                    "INC004",
+                    f"e-mail '{email}' is also {emails[folded]}'s",
+                    "an e-mail names one person (it tells who is logging)",
+                )
+                email = None
+            else:
+                emails[folded] = handle
+        roster.people.append(Person(handle, person.get("name") or handle, email, person.get("url")))
+    return known
+
+
+def _monday(week: Fields, name: str, ctx: Context) -> date | None:
+    day: date | None = week.get(name)
+    if day is None:
+        return None
+    if day.weekday() != 0:
+        ctx.report(
+            week.pos(name),
+            "INC004",
+            f"week {day} is not a Monday",
+            f"a week starts on its Monday: {day.fromordinal(day.toordinal() - day.weekday())}",
+        )
+        return None
+    return day
+
+
+def _runner(handle: str, fields: Fields, name: str, known: set[str], ctx: Context) -> None:
+    if handle not in known:
+        ctx.report(
+            fields.pos(name),
+            "INC031",
+            f"runner '{handle}' is not in the roster's people",
+            did_you_mean(handle, sorted(known)),
+        )
+
+
+def _weeks(items: list[Fields], known: set[str], ctx: Context, what: str) -> list[RotationWeek]:
+    result: list[RotationWeek] = []
+    seen: dict[date, int] = {}
+    for week in items:
+        day, runner = _monday(week, "week", ctx), week.get("runner")
         if day is None or runner is None:
             continue
-        if day.weekday() != 0:
+        if day in seen:
             ctx.report(
                 week.pos("week"),
                 "INC004",
-                f"week {day} is not a Monday",
-                f"a week starts on its Monday: {day.fromordinal(day.toordinal() - day.weekday())}",
+                f"{what} {day} is listed twice (first at line {seen[day]})",
+                "keep one runner per week",
             )
             continue
-        if runner not in known:
-            ctx.report(
-                week.pos("runner"),
+        seen[day] = week.pos("week")[0]
+        _runner(runner, week, "runner", known, ctx)
+        result.append(RotationWeek(day, runner, week.get("note")))
+    return result
+
+
+def _cycle(rotation: Fields, known: set[str], ctx: Context) -> RotationCycle | None:
+    pairs = rotation.node.pairs
+    if ("start" in pairs) != ("order" in pairs):
+        missing, given = ("order", "start") if "start" in pairs else ("start", "order")
+        ctx.report(
+            rotation.key_pos(given),
+            "INC003",
+            f"rotation '{given}' needs '{missing}' too",
+            "a cycle is a first Monday (start) and the runners in turn (order)",
+        )
+        return None
+    start = _monday(rotation, "start", ctx)
+    order: list[str] | None = rotation.get("order")
+    if start is None or not order:
+        return None
+    node = pairs["order"][1]
+    for index, handle in enumerate(order):
+        if handle not in known:
+            item = node.items[index] if isinstance(node, SequenceNode) else node
+            ctx.at(
+                item,
                 "INC031",
-                f"runner '{runner}' is not in the roster's people",
-                did_you_mean(runner, sorted(known)),
+                f"runner '{handle}' is not in the roster's people",
+                did_you_mean(handle, sorted(known)),
             )
-        roster.rotation.append(RotationWeek(day, runner))
-    return roster, ctx
+    return RotationCycle(start, list(order))
 
 
 def build_incident(

@@ -8,10 +8,12 @@ docs/contributing.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, overload
+from urllib.parse import unquote, urlsplit
 
 from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
@@ -238,6 +240,8 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
     """INC030: a lead is named, or the rotation names one."""
     if incident.lead is not None:
         return
+    if incident.source is not None and "lead" in incident.source.node.pairs:
+        return  # `lead:` is there but unreadable (`lead: no`): INC004 said so, once is enough
     day = incident.detected.date()
     monday = day - timedelta(days=day.weekday())
     if env.roster is None:
@@ -323,6 +327,45 @@ def prevention_identified(incident: Incident, env: RuleEnv) -> None:
         f"resolved without any '{purpose}' follow-up",
         f"file the long-term fix or mitigation and add it with purpose: {purpose}",
     )
+
+
+_PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606
+_PLACEHOLDER_TLDS = (".example", ".invalid")
+_PLACEHOLDER_SEGMENT = re.compile(
+    r"(?:OWNER|REPO|REPOSITORY|ORG|USER|N+|X+|ID|NUMBER|TODO|TBD|\.\.\.|<[^>]*>|\{[^}]*\})"
+)
+
+
+def placeholder(url: str) -> str | None:
+    """Why ``url`` is obviously not a real address (a template's placeholder), or ``None``."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None  # not a URL at all: INC004's business
+    if host in _PLACEHOLDER_DOMAINS or host.endswith(
+        tuple("." + d for d in _PLACEHOLDER_DOMAINS) + _PLACEHOLDER_TLDS
+    ):
+        return f"{host} is a domain reserved for examples"
+    for segment in parts.path.split("/"):
+        text = unquote(segment)
+        if _PLACEHOLDER_SEGMENT.fullmatch(text):
+            return f"'{text}' is a placeholder"
+    return None
+
+
+@rule("INC045")
+def real_follow_up_urls(incident: Incident, env: RuleEnv) -> None:
+    """INC045: follow-ups point at real tickets, not a template's ``OWNER/REPO/issues/N``."""
+    for follow_up in incident.follow_ups:
+        reason = placeholder(follow_up.url) if follow_up.url else None
+        if reason is not None:
+            env.report(
+                _pos(follow_up.source, "url"),
+                "INC045",
+                f"follow-up URL {follow_up.url} is not a real ticket: {reason}",
+                "file the ticket and use its address",
+            )
 
 
 @rule("INC042")

@@ -14,7 +14,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_incidents.core.analytics import format_duration, format_timestamp
+from sphinx_incidents.core.analytics import count, format_duration, format_timestamp
+from sphinx_incidents.sphinxext.directives.common import inline, person_node
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
 from sphinx_incidents.sphinxext.feed import FEED
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
@@ -83,9 +84,10 @@ class IncidentIndexDirective(SphinxDirective):
         rows = index_rows(state)
         note_view(self.env, self.env.docname, VIEW, (), content_digest(state, rows))
         open_count = sum(1 for row in rows if row.open)
+        roster = state.result.roster
         intro = nodes.paragraph(
             "",
-            f"{len(rows)} incidents, {open_count} open. Open incidents come first, "
+            f"{count(len(rows), 'incident')}, {open_count} open. Open incidents come first, "
             "then the newest.",
         )
         cells: list[list[Cell]] = []
@@ -95,7 +97,7 @@ class IncidentIndexDirective(SphinxDirective):
                     incident_xref(row.id, row.title),
                     severity_badge(state.policy, row.severity),
                     status_badge(state.policy, row.status),
-                    f"@{row.lead}" if row.lead else None,
+                    inline(person_node(roster, row.lead)) if row.lead else None,
                     row.detected,
                     row.time_to_resolve,
                 ]

@@ -24,7 +24,7 @@ from sphinx_incidents.core.check import CheckResult, check_paths
 from sphinx_incidents.core.clock import NowError, resolve_now
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.core.policy import Policy, PolicyError, load_policy
+from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, resolve_policy_path
 from sphinx_incidents.core.project import (
     DEFAULT_POLICY,
     ENV_DIR,
@@ -164,7 +164,13 @@ def _choose_policy(
     try:
         return load_policy(choice.spec, choice.base), []
     except PolicyError as exc:
-        return load_policy(DEFAULT_POLICY), exc.diagnostics
+        problems = exc.diagnostics
+        missing = not resolve_policy_path(choice.spec, choice.base).is_file()
+        if config.policy is not None and missing:  # a typo in conf.py: point at its line
+            conf, _, line = _conf_line(confdir, "incidents_policy").rpartition(":")
+            if line.isdigit():
+                problems = [replace(d, path=conf, line=int(line), column=1) for d in problems]
+        return load_policy(DEFAULT_POLICY), problems
 
 
 def _check_discovery(config: IncidentsConfig, confdir: Path) -> None:

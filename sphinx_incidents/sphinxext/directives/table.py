@@ -18,11 +18,13 @@ from sphinx_incidents.core.analytics import (
     column_value,
     parse_table_options,
 )
-from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
     ViewDirective,
+    inline,
+    person_node,
     sortable,
     table,
     warn,
@@ -66,16 +68,20 @@ def cell(
     column: str,
     shown: tuple[str, object],
     policy: Policy,
+    roster: Roster | None = None,
     link_id: bool = False,
 ) -> Cell:
     """One table cell from its ``(text, sort key)``: links, badges or the text itself.
 
     The title links to the incident's page; the id, when a table shows it, is code (a link
-    too, ``link_id``, in a table without titles).
+    too, ``link_id``, in a table without titles).  The lead is shown as on every other
+    page (``Name (@handle)``, linked to the person's profile when the roster has one).
     """
     text, value = shown
     content: nodes.Node | str
-    if column == "title":
+    if column == "lead" and incident.current_lead:
+        content = inline(person_node(roster, incident.current_lead))
+    elif column == "title":
         content = incident_xref(incident.id, incident.title)
     elif column == "id":
         literal = nodes.literal(incident.id, incident.id)
@@ -146,7 +152,7 @@ class IncidentTableDirective(ViewDirective):
         link_id = "title" not in query.columns
         rows = [
             [
-                cell(i, c, pair, state.policy, link_id)
+                cell(i, c, pair, state.policy, state.result.roster, link_id)
                 for c, pair in zip(query.columns, row, strict=True)
             ]
             for i, row in zip(chosen, shown, strict=True)

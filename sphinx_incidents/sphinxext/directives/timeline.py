@@ -16,6 +16,7 @@ from sphinx.application import Sphinx
 
 from sphinx_incidents.core.analytics import (
     format_duration,
+    format_since,
     format_timestamp,
     status_spans,
     timeline_rows,
@@ -28,7 +29,8 @@ from sphinx_incidents.sphinxext.clock import elapsed_since, iso, moment
 from sphinx_incidents.sphinxext.directives.common import (
     ViewDirective,
     chart_text,
-    person,
+    inline,
+    person_node,
     table,
     warn,
 )
@@ -37,12 +39,6 @@ from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.privacy import is_hidden
 from sphinx_incidents.sphinxext.state import get_state
-
-
-def _since(delta: timedelta) -> str:
-    if not delta:
-        return "at detection"
-    return format_duration(delta) if delta < timedelta(0) else "+" + format_duration(delta)
 
 
 def field_source(incident: Incident, fields: Fields | None, name: str) -> TextSource | None:
@@ -75,7 +71,9 @@ def events_table(
             severity += severity_badge(policy, row.severity_after)
         lead: Cell = None
         if row.lead_after is not None:
-            lead = f"{person(roster, row.lead_before)} → {person(roster, row.lead_after)}"
+            lead = inline(
+                person_node(roster, row.lead_before), " → ", person_node(roster, row.lead_after)
+            )
         note: Cell = None
         if row.note:
             where = field_source(incident, event.source, "note")
@@ -85,12 +83,12 @@ def events_table(
         rows.append(
             [
                 when,
-                _since(row.since_detection),
+                format_since(row.since_detection),
                 status,
                 severity,
                 lead,
                 note,
-                person(roster, row.by) if row.by else None,
+                inline(person_node(roster, row.by)) if row.by else None,
             ]
         )
     return table(
