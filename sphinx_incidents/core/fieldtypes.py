@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
+from sphinx_incidents.core.safetext import control_character, describe
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
 
 if TYPE_CHECKING:
@@ -191,6 +192,15 @@ class Text(FieldType):
                 )
             return INVALID
         value = scalar.value
+        bad = control_character(value)
+        if bad is not None:
+            ctx.at(
+                scalar,
+                "INC004",
+                f"{self.description} contains the control character {describe(value[bad])}",
+                "remove it: escapes such as \\e, \\a or \\x1b have no place in a record",
+            )
+            return INVALID
         if len(value.strip()) < self.min_length:
             ctx.at(scalar, "INC004", f"expected {self.description}, found an empty string")
             return INVALID
@@ -214,7 +224,7 @@ class Text(FieldType):
         return schema
 
 
-_HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})$")
+_HANDLE_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})")
 
 
 @dataclass
@@ -224,7 +234,7 @@ class Handle(Text):
     description: str = "a person handle"
 
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
-        if not _HANDLE_RE.match(value):
+        if not _HANDLE_RE.fullmatch(value):
             ctx.at(
                 node,
                 "INC004",
@@ -235,7 +245,7 @@ class Handle(Text):
         return value
 
     def json_schema(self, policy: Policy | None) -> dict[str, Any]:
-        return {"type": "string", "pattern": _HANDLE_RE.pattern}
+        return {"type": "string", "pattern": f"^{_HANDLE_RE.pattern}$"}
 
 
 # Printable ASCII only, no '[' ']' '@' in the host: urlsplit would give scheme http(s), a
@@ -309,6 +319,11 @@ class Choice(Text):
         return {"type": "string", "enum": list(policy.choices(self.source))}
 
 
+_WHOLE_RE = re.compile(r"[-+]?[0-9]+")
+MAX_INT_DIGITS = 9
+"""Digits a whole number in a record or policy may have, checked before ``int()``."""
+
+
 @dataclass
 class Integer(FieldType):
     description: str = "a whole number"
@@ -319,14 +334,23 @@ class Integer(FieldType):
             return INVALID
         value = scalar.value
         if not scalar.plain:
-            hint = "remove the quotes" if re.fullmatch(r"[-+]?[0-9]+", value) else None
+            hint = "remove the quotes" if _WHOLE_RE.fullmatch(value) else None
             ctx.at(
                 scalar, "INC004", f"expected {self.description}, found the string '{value}'", hint
             )
             return INVALID
-        if not re.fullmatch(r"[-+]?[0-9]+", value):
+        if not _WHOLE_RE.fullmatch(value):
             reading = yaml11_reading(scalar) or "text"
             ctx.at(scalar, "INC004", f"expected {self.description}, found {reading} '{value}'")
+            return INVALID
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_INT_DIGITS:  # int() of 4,300+ digits raises; any this long is wrong
+            ctx.at(
+                scalar,
+                "INC004",
+                f"number too large: {digits} digits (at most {MAX_INT_DIGITS})",
+                "severities, levels and days are small numbers",
+            )
             return INVALID
         return self.check(int(value), scalar, ctx)
 
