@@ -25,7 +25,7 @@ from sphinx_incidents.cli.common import (
     paint,
     policy_from,
 )
-from sphinx_incidents.core.check import ROSTER_NAME, display_path, is_record_file
+from sphinx_incidents.core.check import ROSTER_NAME, display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
     SCHEMA_FILE,
@@ -39,13 +39,19 @@ from sphinx_incidents.core.editing import (
     format_timestamp,
     incident_id,
     locked,
+    read_only,
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
+from sphinx_incidents.core.ids import id_problem
 from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.recordfiles import escaping_symlink
 from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.safetext import printable
 from sphinx_incidents.core.schema import record_schema
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 
 USER_ENV = "SPHINX_INCIDENTS_USER"
 MAX_SUFFIX = 999
@@ -60,7 +66,8 @@ examples:
 
 defaults:
   id             UTC date of --detected + a slug of the title; -2, -3, ... when taken
-                 (an existing record is never overwritten)
+                 (in any subfolder); an --id that is taken is refused, and an existing
+                 record is never overwritten
   --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
   --lead         the roster's rotation runner for the week of --detected; required without one
   --recorded-by  ${USER_ENV}; required when that is not set
@@ -71,7 +78,8 @@ defaults:
 The record starts with `# yaml-language-server: $schema={SCHEMA_FILE}` so editors complete and
 check its fields; `new` writes DIR/{SCHEMA_FILE} once from the policy (refresh it with
 `sphinx-incidents schema --policy P > incident_records/{SCHEMA_FILE}`).
-exit status: 0 written, 1 refused (the record would not pass check), 2 usage error
+exit status: 0 written, 1 refused (the record would not pass check, or --id is taken),
+2 usage error
 """
 
 LOG_EPILOG = f"""\
@@ -86,7 +94,9 @@ and blank lines stay as they are.  It is validated first; an event that would ma
 invalid (a transition the policy forbids, an unknown person, a time earlier than the last
 event, an unknown status) is refused with the reason and the allowed next statuses, and the
 file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
-else the clock); --by defaults to ${USER_ENV} when set.
+else the clock); --by defaults to ${USER_ENV} when set.  The record is found in DIR or any
+of its subfolders.  A read-only record (no write permission, as after `chmod a-w`) is
+refused, as an editor would; --force writes it anyway (keeping its mode).
 exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
 """
 
@@ -136,6 +146,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
     log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
     log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
+    log.add_argument(
+        "--force", action="store_true", help="write the record even when it is read-only"
+    )
     _add_dir(log)
     add_policy_options(log)
     log.set_defaults(run=run_log)
@@ -179,6 +192,9 @@ def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
         path = folder / ROSTER_NAME
         if not path.is_file():
             return None
+    escape = escaping_symlink(path, path.parent)
+    if escape is not None:
+        raise UsageError(f"{display_path(path)}: {escape.message}")
     roster, _ = load_roster(path, display_path(path))  # its own problems are check's business
     return roster
 
@@ -264,8 +280,15 @@ def run_new(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
     base = args.id or incident_id(detected, args.title)
-    if not policy.id_regex.match(base):
-        raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
+    problem = id_problem(base, policy)
+    if problem is not None:
+        what = "--id" if args.id else "the id made from the date and title"
+        raise UsageError(f"{what}: {problem[0]} ({problem[1]})")
+    taken = _ids_in(folder)
+    if args.id and base in taken:
+        _refused("new", f"nothing written; incident '{base}' already exists: {taken[base]}")
+        _err("pass another --id, or log events to it: " + f"sphinx-incidents log {base} ...")
+        return EXIT_ERRORS
     shown = display_path(folder / f"{base}.yaml")
     _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
@@ -273,7 +296,7 @@ def run_new(args: argparse.Namespace) -> int:
         _refused("new", "nothing written; the record would not pass check:")
         _show(errors)
         return EXIT_ERRORS
-    path = _create(folder, base, data, policy)
+    path = _create(folder, base, data, policy, taken, numbered=not args.id)
     _show([d for d in diagnostics if d.level is Level.WARNING])
     _write_schema(folder, policy)
     created = display_path(path)
@@ -286,14 +309,22 @@ def run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
-    """Create ``<base>.yaml``, or ``<base>-2.yaml``, ... : the first name nobody has."""
-    for number in range(1, MAX_SUFFIX + 1):
+def _ids_in(folder: Path) -> dict[str, str]:
+    """Every id used in ``folder`` and its subfolders, with the file that uses it."""
+    return {path.stem: display_path(path) for path in reversed(find_record_files([folder]))}
+
+
+def _create(
+    folder: Path, base: str, data: bytes, policy: Policy, taken: dict[str, str], numbered: bool
+) -> Path:
+    """Create ``<base>.yaml``, or (``numbered``) ``<base>-2.yaml``, ... : the first id nobody
+    has, in any subfolder."""
+    for number in range(1, MAX_SUFFIX + 1 if numbered else 2):
         candidate = base if number == 1 else f"{base}-{number}"
         path = folder / f"{candidate}.yaml"
-        if path.exists() or path.with_suffix(".yml").exists():
+        if candidate in taken or path.exists() or path.with_suffix(".yml").exists():
             continue
-        if not policy.id_regex.match(candidate):  # pragma: no cover - custom id patterns
+        if id_problem(candidate, policy) is not None:  # pragma: no cover - custom id patterns
             break
         try:
             create_exclusive(path, data)
@@ -302,6 +333,8 @@ def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
         except OSError as exc:
             raise UsageError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
         return path
+    if not numbered:
+        raise UsageError(f"'{base}' exists in {folder}/; pass another --id")
     raise UsageError(f"no free id for '{base}' in {folder}/; pass --id")
 
 
@@ -330,14 +363,32 @@ def _record_path(args: argparse.Namespace) -> Path:
             raise UsageError(f"{name}: no such record file")
         return path
     folder = _folder(args)
-    found = [p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()]
-    if len(found) == 2:
-        raise UsageError(f"both {name}.yaml and {name}.yml exist in {folder}/; keep one")
+    records = find_record_files([folder])
+    found = [path for path in records if path.stem == name]
+    if len(found) > 1:
+        both = " and ".join(display_path(path) for path in found)
+        raise UsageError(f"incident '{printable(name, 80)}' is in {both}; keep one (run check)")
     if not found:
-        known = sorted(p.stem for p in folder.iterdir() if p.is_file() and is_record_file(p))
+        known = sorted({path.stem for path in records})
         hint = (did_you_mean(name, known) or "") if known else "it has no records"
-        raise UsageError(f"no incident '{name}' in {folder}/" + (f" ({hint})" if hint else ""))
+        shown = printable(name, 80)
+        raise UsageError(f"no incident '{shown}' in {folder}/" + (f" ({hint})" if hint else ""))
     return found[0]
+
+
+def _records_root(args: argparse.Namespace, path: Path) -> Path:
+    """The records folder ``path`` belongs to: --dir when it holds it, else its folder."""
+    folder: Path = args.dir
+    if folder.is_dir() and path.resolve().is_relative_to(folder.resolve()):
+        return folder
+    return path.parent
+
+
+def _mode(path: Path) -> str:
+    try:
+        return oct(path.stat().st_mode & 0o777)[2:]
+    except OSError:  # pragma: no cover - vanished
+        return "?"
 
 
 def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
@@ -363,8 +414,15 @@ def run_log(args: argparse.Namespace) -> int:
         raise UsageError("nothing to log: give --status, --severity, --lead or --note")
     at = _timestamp("--at", args.at) if args.at else now.replace(microsecond=0)
     path = _record_path(args)
-    roster = _roster(args, path.parent)
+    roster = _roster(args, _records_root(args, path))
     event = _event(args, at)
+    if not args.force and read_only(path):
+        _refused(
+            "log",
+            f"{display_path(path)} is read-only (mode {_mode(path)}); nothing written "
+            "(make it writable, or pass --force to write it anyway)",
+        )
+        return EXIT_ERRORS
     try:
         with locked(path):
             return _append(args, path, event, policy, roster, now)
@@ -384,7 +442,11 @@ def _append(
 ) -> int:
     shown = display_path(path)
     incident = path.stem
-    old = path.read_bytes()
+    try:
+        old = read_limited(path, MAX_BYTES)
+    except UnreadableFile as exc:
+        _refused("log", f"{shown} is unchanged: {exc.reason} (run check)")
+        return EXIT_ERRORS
     current, before = check_record_bytes(old, incident, shown, policy, roster, now)
     try:
         new = append_event(old.decode("utf-8"), event).encode("utf-8")

@@ -24,7 +24,16 @@ CODES: dict[str, tuple[Level, str]] = {
     ),
     "INC005": (E, "duplicate key in one mapping"),
     "INC010": (E, "file name is not a valid incident id"),
-    "INC011": (E, "two files with the same id (`.yaml` and `.yml`)"),
+    "INC011": (
+        E,
+        "two files with the same id (`.yaml` and `.yml`, or in two folders); names both files",
+    ),
+    "INC013": (
+        W,
+        "entry in the records folder skipped: dangling symlink, FIFO or device, folder named "
+        "like a record, upper-case suffix, symlink to a folder, folder nested too deeply",
+    ),
+    "INC014": (E, "symlink that leads outside the records folder (not read)"),
     "INC020": (E, "severity not in the policy"),
     "INC021": (E, "unknown status, category, service, purpose or priority (with did-you-mean)"),
     "INC022": (

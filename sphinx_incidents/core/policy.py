@@ -23,7 +23,8 @@ from sphinx_incidents.core.fieldtypes import (
     Record,
     Text,
 )
-from sphinx_incidents.core.yamlnodes import load_nodes
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES, load_nodes
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 
@@ -240,9 +241,10 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
     path = resolve_policy_path(spec, base)
     shown = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        data = read_limited(path, MAX_BYTES)
+    except UnreadableFile as exc:
         hint = f"use a shipped policy ({', '.join(shipped_policies())}) or a path to a YAML file"
+        reason = exc.reason.removeprefix("cannot read file: ")
         raise PolicyError(
             [
                 Diagnostic(
@@ -251,8 +253,8 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
                     1,
                     "POLICY",
                     Level.ERROR,
-                    f"cannot read policy file: {exc.strerror}",
-                    hint,
+                    f"cannot read policy file: {reason}",
+                    exc.hint if exc.too_large else hint,
                 )
             ]
         ) from None

@@ -37,7 +37,8 @@ from sphinx_incidents.core.model import (
     TimelineEvent,
 )
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.yamlnodes import MappingNode, SequenceNode, load_nodes
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES, MappingNode, SequenceNode, load_nodes
 
 EVENT = Record(
     "timeline event",
@@ -151,10 +152,12 @@ ROSTER = Record(
 
 
 def read_bytes(path: Path, ctx: Context) -> bytes | None:
+    """The file's bytes, or None and INC001 when it is not a regular file of at most
+    :data:`~sphinx_incidents.core.yamlnodes.MAX_BYTES` (checked before reading)."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        ctx.report((1, 1), "INC001", f"cannot read file: {exc.strerror or exc}")
+        return read_limited(path, MAX_BYTES)
+    except UnreadableFile as exc:
+        ctx.report((1, 1), "INC001", exc.reason, exc.hint)
         return None
 
 

@@ -21,6 +21,8 @@ from sphinx_incidents.core.check import CheckResult, check_paths, default_roster
 from sphinx_incidents.core.clock import NowError, resolve_now
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, resolve_policy_path
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
@@ -73,8 +75,8 @@ def _read(path: Path | None) -> bytes:
     if path is None:
         return b""
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path, MAX_BYTES)  # never a FIFO, a device or 2 GB
+    except UnreadableFile:
         return b"<unreadable>"
 
 
