@@ -7,6 +7,7 @@ bounds; the fuzz session (``nox -s fuzz``) throws random ones.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -574,3 +575,128 @@ def test_every_tool_reads_subfolders(
     out_dir = build_site(tmp_path, folder)
     assert (out_dir / "incidents" / f"{ID}.html").is_file()
     assert (out_dir / "incidents" / "2024-05-29-newer.html").is_file()
+
+
+# --- 8. years, timeline cap, search anchors, closed pipes ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("detected: 2024-05-28T09:00:00Z", "detected: 0001-05-28T09:00:00Z", 11),
+        ("detected: 2024-05-28T09:00:00Z", "detected: 0999-12-31T23:59:59Z", 11),
+    ],
+)
+def test_years_before_1000_are_refused(
+    tmp_path: Path, policy: Policy, old: str, new: str, column: int
+) -> None:
+    record(tmp_path, BASE.replace(old, new))
+    result = check(tmp_path, policy)
+    assert codes(result) == [(f"{ID}.yaml", "INC004", 4, column)]
+    assert "before the year 1000" in result.diagnostics[0].message
+
+
+def test_dates_before_1000_are_refused(tmp_path: Path, policy: Policy) -> None:
+    record(tmp_path, BASE + "retrospective:\n  date: 0999-01-01\n  host: alex\n")
+    result = check(tmp_path, policy)
+    assert ("INC004", 16) in [(d.code, d.line) for d in result.diagnostics]
+
+
+def test_times_are_written_with_four_digit_years() -> None:
+    from datetime import UTC, datetime
+
+    from sphinx_incidents.core.analytics import format_timestamp
+    from sphinx_incidents.sphinxext.directives.timeline import gantt_time
+
+    early = datetime(1000, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
+    assert gantt_time(early) == "1000-01-02T03:04:05+00:00"
+    assert format_timestamp(early) == "1000-01-02 03:04 UTC"
+
+
+def events_record(count: int) -> str:
+    lines = [BASE.split("timeline:")[0] + "timeline:"]
+    lines.append("  - {at: 2024-05-28T09:00:00Z, status: stabilization-pending}")
+    lines += [
+        f'  - {{at: 2024-05-28T10:{i // 60:02d}:{i % 60:02d}Z, note: "x"}}' for i in range(1, count)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_timeline_is_capped_at_500_events(tmp_path: Path, policy: Policy) -> None:
+    record(tmp_path, events_record(500))
+    assert [d.code for d in check(tmp_path, policy).diagnostics] == []
+    record(tmp_path, events_record(501))
+    result = check(tmp_path, policy)
+    assert codes(result) == [(f"{ID}.yaml", "INC015", 10, 3)]
+    assert "too many timeline events: 501 (at most 500)" in result.diagnostics[0].message
+    assert result.incidents == []
+
+
+def test_search_results_link_to_the_id_anchor(tmp_path: Path) -> None:
+    import json
+    import re
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    record(folder, BASE.replace('"Search is slow"', '"Search. Is slow"'))
+    out = build_site(tmp_path, folder)
+    text = (out / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(re.fullmatch(r"Search\.setIndex\((.*)\)", text.strip(), re.S)[1])
+    # What Sphinx's searchtools.js does with an object entry (objectSearchCallback).
+    found = []
+    for prefix, entries in index["objects"].items():
+        for doc, typeindex, _prio, short, name in entries:
+            fullname = f"{prefix}.{name}" if prefix else name
+            anchor = short
+            if short == "":
+                anchor = fullname
+            elif short == "-":
+                anchor = index["objnames"][str(typeindex)][1] + "-" + fullname
+            found.append((index["docnames"][doc], anchor))
+    assert found == [(f"incidents/{ID}", f"incident-{ID}")]
+    page = (out / "incidents" / f"{ID}.html").read_text(encoding="utf-8")
+    assert f'id="incident-{ID}"' in page
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for argv in (["schema"], ["check", "--now", "2024-06-01T00:00:00Z", str(RECORDS / "invalid")]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sphinx_incidents.cli.main", *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before anything is written
+        err = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 141, err
+        assert "Traceback" not in err and "BrokenPipe" not in err and "Exception" not in err
+
+
+# --- 9. located configuration warnings; policies that could never close an incident -------------
+
+
+def test_config_warnings_are_located(tmp_path: Path) -> None:
+    build_site(
+        tmp_path,
+        tmp_path / "missing",
+        incidents_now='"yesterday"',
+    )
+    warnings = build_site.warnings  # type: ignore[attr-defined]
+    assert re.search(r"conf\.py:2: WARNING: incidents_dir .* is not a folder", warnings), warnings
+    assert re.search(r"conf\.py:3: WARNING: incidents_now: 'yesterday'", warnings), warnings
+
+
+def test_a_policy_with_no_way_to_close_is_refused() -> None:
+    text = (HERE / "fixtures" / "policies" / "five-statuses.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - {from: under-investigation, to: resolved}\n", "")
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text.encode(), "policy.yaml")
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.code == "POLICY"
+    assert "no path in the status graph from first status 'stabilization-pending', " in (
+        diagnostic.message
+    )

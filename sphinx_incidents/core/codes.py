@@ -34,6 +34,11 @@ CODES: dict[str, tuple[Level, str]] = {
         "like a record, upper-case suffix, symlink to a folder, folder nested too deeply",
     ),
     "INC014": (E, "symlink that leads outside the records folder (not read)"),
+    "INC015": (
+        E,
+        "list longer than its limit: 500 timeline events, 100 services, follow-ups, links, "
+        "whys or improvements, 1000 items elsewhere",
+    ),
     "INC020": (E, "severity not in the policy"),
     "INC021": (E, "unknown status, category, service, purpose or priority (with did-you-mean)"),
     "INC022": (

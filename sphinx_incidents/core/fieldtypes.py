@@ -400,6 +400,9 @@ class Boolean(FieldType):
         return {"type": "boolean"}
 
 
+MIN_YEAR = 1000
+"""Years before 1000 are refused: formats and charts assume four-digit years (strftime writes
+year 1 as ``1-01-01``; Mermaid's Gantt says "Invalid date")."""
 _TIMESTAMP_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
@@ -419,6 +422,8 @@ def parse_timestamp(value: str) -> datetime | str:
     day, clock, offset = match.groups()
     if offset is None:
         return "a timestamp without a UTC offset"
+    if int(day[:4]) < MIN_YEAR:
+        return f"a time before the year {MIN_YEAR}"
     if offset in ("Z", "z"):
         offset = "+00:00"
     elif ":" not in offset:
@@ -469,9 +474,14 @@ class Date(FieldType):
         value = scalar.value.strip()
         if _DATE_RE.match(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if day.year >= MIN_YEAR:
+                    return day
+                ctx.at(scalar, "INC004", f"'{value}' is before the year {MIN_YEAR}")
+                return INVALID
         ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
         return INVALID
 
@@ -479,10 +489,20 @@ class Date(FieldType):
         return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
+MAX_ITEMS = 1000
+"""Items any list may have, unless it says otherwise (see :class:`ListOf`)."""
+
+
 @dataclass
 class ListOf(FieldType):
+    """A list of ``item``; more than ``max_items`` is INC015, checked before any item is read,
+    so that a 1 MiB file of tiny items costs no more than its parse (every item becomes
+    rows, chart bars and JSON on a page)."""
+
     item: FieldType = field(default_factory=Text)
     min_items: int = 0
+    max_items: int = MAX_ITEMS
+    noun: str = "items"
 
     @property
     def description(self) -> str:  # type: ignore[override]
@@ -500,6 +520,14 @@ class ListOf(FieldType):
         if len(node.items) < self.min_items:
             ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
             return INVALID
+        if len(node.items) > self.max_items:
+            ctx.at(
+                node,
+                "INC015",
+                f"too many {self.noun}: {len(node.items)} (at most {self.max_items})",
+                "keep the record to what readers need; the limit bounds build time and memory",
+            )
+            return INVALID
         values = [self.item.convert(item, ctx) for item in node.items]
         return [value for value in values if value is not INVALID]
 
@@ -507,6 +535,7 @@ class ListOf(FieldType):
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
         if self.min_items:
             schema["minItems"] = self.min_items
+        schema["maxItems"] = self.max_items
         return schema
 
 

@@ -295,6 +295,38 @@ def _unique_words(
     return tuple(words)
 
 
+def _check_reachable(
+    first: tuple[str, ...],
+    closed: tuple[str, ...],
+    transitions: list[tuple[str, str]],
+    fields: Fields,
+    ctx: Context,
+) -> None:
+    """Every first status must lead to a closed one, or such incidents can never close."""
+    following: dict[str, list[str]] = {}
+    for before, after in transitions:
+        following.setdefault(before, []).append(after)
+    stuck = []
+    for start in first:
+        seen, todo = {start}, [start]
+        while todo:
+            for after in following.get(todo.pop(), []):
+                if after not in seen:
+                    seen.add(after)
+                    todo.append(after)
+        if not seen & set(closed):
+            stuck.append(start)
+    if stuck:
+        names = ", ".join(f"'{status}'" for status in stuck)
+        ctx.report(
+            fields.pos("first_statuses"),
+            "POLICY",
+            f"no path in the status graph from first status {names} to a closed status "
+            f"({', '.join(closed)})",
+            "add a transition, so that incidents starting there can be resolved",
+        )
+
+
 def _build(fields: Fields, path: str, ctx: Context) -> Policy:
     severities: list[Severity] = []
     for item in fields.get("severities", []):
@@ -336,6 +368,8 @@ def _build(fields: Fields, path: str, ctx: Context) -> Policy:
     )
     for status in closed:
         known(status, fields.pos("closed_statuses"), "closed_statuses")
+    if not ctx.diagnostics:  # a graph with unknown statuses is reported already
+        _check_reachable(first, closed, transitions, fields, ctx)
     steps = []
     for item in fields.get("steps", []):
         for status in item.get("status_after", []):

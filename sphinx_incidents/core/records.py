@@ -40,6 +40,13 @@ from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.core.yamlnodes import MAX_BYTES, MappingNode, SequenceNode, load_nodes
 
+MAX_TIMELINE_EVENTS = 500
+"""Events one record may have (INC015).  An incident updated every hour for three weeks has
+about 500; each event is a table row, a chart bar and JSON on several pages, and a 1 MiB
+record of 23,000 tiny events took 20 s and 663 MB to build before the limit."""
+MAX_SHORT_LIST = 100
+"""Services, follow-ups, links, five whys, improvements: a few each in practice."""
+
 EVENT = Record(
     "timeline event",
     (
@@ -81,8 +88,13 @@ RETROSPECTIVE = Record(
         Field("date", Date(), True, "When it was held (YYYY-MM-DD)."),
         Field("host", Handle(), True, "Who hosted it: the lead when the incident was resolved."),
         Field("root_cause", Text(markdown=True), False, "The root cause, or that it is unknown."),
-        Field("five_whys", ListOf(Text()), False, "The 5-whys chain."),
-        Field("improvements", ListOf(Text()), False, "Process improvements identified."),
+        Field("five_whys", ListOf(Text(), max_items=MAX_SHORT_LIST), False, "The 5-whys chain."),
+        Field(
+            "improvements",
+            ListOf(Text(), max_items=MAX_SHORT_LIST),
+            False,
+            "Process improvements identified.",
+        ),
         Field("notes_url", Url(), False, "The retrospective's notes."),
     ),
 )
@@ -101,7 +113,7 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("category", Choice(source="categories"), False, "Default technical."),
     Field(
         "services",
-        ListOf(Choice(source="services")),
+        ListOf(Choice(source="services"), max_items=MAX_SHORT_LIST, noun="services"),
         False,
         "Affected services; required for technical incidents.",
     ),
@@ -116,15 +128,25 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     ),
     Field("summary", Text(markdown=True), True, "What happened, for users (Markdown)."),
     Field("impact", Text(markdown=True), False, "Who was affected and how (Markdown)."),
-    Field("timeline", ListOf(EVENT, 1), True, "Events, oldest first; the first sets a status."),
+    Field(
+        "timeline",
+        ListOf(EVENT, 1, MAX_TIMELINE_EVENTS, "timeline events"),
+        True,
+        f"Events, oldest first; the first sets a status (at most {MAX_TIMELINE_EVENTS}).",
+    ),
     Field(
         "follow_ups",
-        ListOf(FOLLOW_UP),
+        ListOf(FOLLOW_UP, max_items=MAX_SHORT_LIST, noun="follow-ups"),
         False,
         "Tickets filed in the Stabilize, Resolve, Review steps.",
     ),
     Field("retrospective", RETROSPECTIVE, False, "The Review step."),
-    Field("links", ListOf(LINK), False, "Discussion thread, chat thread, dashboards."),
+    Field(
+        "links",
+        ListOf(LINK, max_items=MAX_SHORT_LIST, noun="links"),
+        False,
+        "Discussion thread, chat thread, dashboards.",
+    ),
 )
 INCIDENT = Record("incident", INCIDENT_FIELDS)
 

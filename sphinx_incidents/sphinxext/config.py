@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+from sphinx_incidents.core.check import display_path
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 
 # name, default, rebuild scope, accepted types.  "env": a change re-reads every document,
 # since any page may show incidents; the pages and data they feed are then never stale.
@@ -53,3 +57,19 @@ class IncidentsConfig:
             config.incidents_now,
             bool(config.incidents_json),
         )
+
+
+def config_location(confdir: Path, name: str) -> str:
+    """Where a warning about the value ``name`` points: ``conf.py:LINE`` of its assignment,
+    or ``conf.py`` when it is set elsewhere (``-D``) or left at its default."""
+    conf = confdir / "conf.py"
+    shown = display_path(conf)
+    try:
+        text = read_limited(conf, 1024 * 1024).decode("utf-8", "replace")
+    except UnreadableFile:
+        return shown
+    assignment = re.compile(rf"^{re.escape(name)}\s*(?::[^=]*)?=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if assignment.match(line):
+            return f"{shown}:{number}"
+    return shown

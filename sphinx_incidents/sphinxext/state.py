@@ -23,7 +23,7 @@ from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, resolve_policy_path
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.core.yamlnodes import MAX_BYTES
-from sphinx_incidents.sphinxext.config import IncidentsConfig
+from sphinx_incidents.sphinxext.config import IncidentsConfig, config_location
 
 logger = logging.getLogger(__name__)
 WARNING_TYPE = "incidents"
@@ -101,7 +101,13 @@ def load_state(app: Sphinx) -> IncidentsState:
     try:
         now = resolve_now(config.now)
     except NowError as exc:
-        logger.warning("incidents_now: %s", exc, type=WARNING_TYPE, subtype="config")
+        logger.warning(
+            "incidents_now: %s",
+            exc,
+            type=WARNING_TYPE,
+            subtype="config",
+            location=config_location(confdir, "incidents_now"),
+        )
         now = resolve_now(None)
     if config.records_dir.is_dir():
         roster_path = config.roster or default_roster_path([config.records_dir])
@@ -114,6 +120,7 @@ def load_state(app: Sphinx) -> IncidentsState:
             config.records_dir,
             type=WARNING_TYPE,
             subtype="config",
+            location=config_location(confdir, "incidents_dir"),
         )
         roster_path = None
         result = CheckResult()

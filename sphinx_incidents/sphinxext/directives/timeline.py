@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -74,6 +74,11 @@ def events_table(
     )
 
 
+def gantt_time(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS+00:00`` in UTC, four-digit year always (unlike ``strftime``)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
+
+
 def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
     """A Gantt chart with one section per status and one bar per stay (UTC timestamps)."""
     spans = status_spans(incident, now).spans
@@ -99,7 +104,7 @@ def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
                 tags.append("crit")
             took = format_duration(span.duration).replace("<", "under")
             name = f"visit {visit} ({chart_text(took)})"
-            start, end = (m.strftime("%Y-%m-%dT%H:%M:%S+00:00") for m in (span.start, span.end))
+            start, end = (gantt_time(m) for m in (span.start, span.end))
             tag_text = "".join(f"{tag}, " for tag in tags)
             lines.append(f"    {name} :{tag_text}v{index}n{visit}, {start}, {end}")
     return "\n".join(lines)
