@@ -700,3 +700,43 @@ def test_a_policy_with_no_way_to_close_is_refused() -> None:
     assert "no path in the status graph from first status 'stabilization-pending', " in (
         diagnostic.message
     )
+
+
+def test_escapes_never_reach_epub_xhtml_or_sphinx_warnings(tmp_path: Path) -> None:
+    from defusedxml import ElementTree
+    from sphinx.testing.util import SphinxTestApp
+    from sphinx.util.console import strip_colors
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "_roster.yaml").write_text(
+        'people:\n  - handle: alex\n    name: "Alex \\e]0;PWNED\\a"\n', encoding="utf-8"
+    )
+    text = BASE.replace('"Search is slow"', '"Search \\e[31m is slow \\a"')
+    text = text.replace('"Restarted the search pods."', '"Restarted \\x1b[2J\\x9b pods."')
+    record(folder, text + '"\\e[2J\\nforged.yaml:1: WARNING: x": 1\n')
+    src = tmp_path / "site"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'extensions = ["sphinx_incidents"]\n'
+        f"incidents_dir = {str(folder)!r}\n"
+        'incidents_now = "2024-06-01T00:00:00Z"\n'
+        'suppress_warnings = ["incidents.inc044"]\n',
+        encoding="utf-8",
+    )
+    (src / "index.rst").write_text("Site\n====\n\n.. toctree::\n\n   incidents/index\n")
+    app = SphinxTestApp("epub", srcdir=src)
+    try:
+        app.build()
+        warnings = strip_colors(app.warning.getvalue())  # Sphinx's own colours
+    finally:
+        app.cleanup()
+    assert "\x1b" not in warnings and "\x07" not in warnings
+    assert not any(line.startswith("forged.yaml") for line in warnings.splitlines())
+    assert warnings.count("INC004") >= 3 and "INC002" in warnings
+    pages = list(Path(app.outdir).rglob("*.xhtml"))
+    assert any(page.name == f"{ID}.xhtml" for page in pages)
+    for page in pages:
+        data = page.read_bytes()
+        assert b"\x1b" not in data and b"\x07" not in data and "\x9b".encode() not in data
+        ElementTree.fromstring(data)  # well-formed XML

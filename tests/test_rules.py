@@ -347,7 +347,12 @@ SURPRISES = [
     ("detected: 2024-05-28T09:00:00Z", "detected: 2024-02-30T09:00:00Z", 11, "not a valid"),
     ("detected: 2024-05-28T09:00:00Z", "detected: 28/05/2024 09:00", 11, "not an ISO 8601"),
     ("detected: 2024-05-28T09:00:00Z", "detected: 9999-12-31T23:59:59-01:00", 11, "out of range"),
-    ("detected: 2024-05-28T09:00:00Z", "detected: 0001-01-01T00:00:00+01:00", 11, "before the year 1000"),
+    (
+        "detected: 2024-05-28T09:00:00Z",
+        "detected: 0001-01-01T00:00:00+01:00",
+        11,
+        "before the year 1000",
+    ),
     ("  - at: 2024-05-28T10:00:00Z", "  - at: 12:30", 9, "not an ISO 8601"),
     ('    note: "Restarted the search pods."', "    note: on", 11, "boolean"),
     ('    note: "Restarted the search pods."', "    note: 42", 11, "number"),
