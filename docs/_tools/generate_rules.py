@@ -198,6 +198,28 @@ EX["INC015"] = (
     [(ID + ".yaml", events(500))],
     None,
 )
+EX["INC016"] = (
+    "The Markdown text of one record (summary, impact, timeline notes and root cause "
+    "together) may hold at most 50,000 characters, and one field at most 20,000 (INC004). "
+    "Markdown is quick to parse for prose, but runs of delimiters such as `[[[[` or "
+    "`**a**a` cost far more, and the parse is not linear: a record full of them took "
+    "minutes to build. 50,000 characters is a long postmortem (about 8,000 words); "
+    "link to the postmortem itself instead.",
+    [
+        (
+            ID + ".yaml",
+            sub(
+                sub(BASE, '"Search took several seconds for some users."', '"' + "x" * 20_000 + '"'),
+                "services: [api]",
+                'services: [api]\nimpact: "' + "y" * 20_000 + '"',
+            )
+            + '  - at: 2024-05-28T10:00:00Z\n    note: "' + "z" * 10_001 + '"\n',
+        )
+    ],
+    "Keep what readers need in the record and link to the long document:",
+    [(ID + ".yaml", BASE)],
+    'summary: "Search took several seconds for some users. Postmortem: https://example.org/pm"',
+)
 EX["INC020"] = (
     "A severity (the record's or a reclassification event's) that the policy does not define.",
     [(ID + ".yaml", sub(BASE, "severity: 3", "severity: 4"))],
@@ -404,7 +426,10 @@ for code, (level, text) in CODES.items():
         if isinstance(txt, Link):
             out += ["```console", "$ ls -l incident_records/", f"{name} -> {txt}", "```", ""]
             continue
-        lines = txt.rstrip("\n").split("\n")
+        lines = [
+            f'{line[:60]}..."  # {len(line):,} characters' if len(line) > 100 else line
+            for line in txt.rstrip("\n").split("\n")
+        ]
         numbered = [":linenos:"]
         if len(lines) > 40:  # show the start and the end of a long example, unnumbered
             cut = len(lines) - 25

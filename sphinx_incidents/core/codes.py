@@ -39,6 +39,11 @@ CODES: dict[str, tuple[Level, str]] = {
         "list longer than its limit: 500 timeline events, 100 services, follow-ups, links, "
         "whys or improvements, 1000 items elsewhere",
     ),
+    "INC016": (
+        E,
+        "Markdown text of a record longer than 50,000 characters in all (summary, impact, "
+        "notes, root cause)",
+    ),
     "INC020": (E, "severity not in the policy"),
     "INC021": (E, "unknown status, category, service, purpose or priority (with did-you-mean)"),
     "INC022": (

@@ -209,7 +209,9 @@ class Text(FieldType):
                 scalar,
                 "INC004",
                 f"too long: {len(value)} characters (at most {self.max_length})",
-                "keep it to one line a reader understands",
+                "link to a longer document instead"
+                if self.markdown
+                else "keep it to one line a reader understands",
             )
             return INVALID
         return self.check(value, scalar, ctx)

@@ -46,6 +46,13 @@ about 500; each event is a table row, a chart bar and JSON on several pages, and
 record of 23,000 tiny events took 20 s and 663 MB to build before the limit."""
 MAX_SHORT_LIST = 100
 """Services, follow-ups, links, five whys, improvements: a few each in practice."""
+MAX_MARKDOWN_FIELD = 20_000
+MAX_MARKDOWN_TOTAL = 50_000
+"""Characters of Markdown one field, and one record in all (summary, impact, notes, root
+cause), may hold (INC004, INC016).  Parsing Markdown is fast for prose but can cost 30 us a
+character, and more than linear time, for runs of delimiters (``[[[``, ``**a**a``): a 1 MiB
+record of them took minutes to build.  50,000 characters is a long postmortem (8,000
+words); at worst about 1.5 s."""
 
 EVENT = Record(
     "timeline event",
@@ -58,7 +65,7 @@ EVENT = Record(
         Field("lead", Handle(), False, "The lead was handed over to this person."),
         Field(
             "note",
-            Text(markdown=True),
+            Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
             False,
             "What happened; required when the event sets no status, severity or lead.",
         ),
@@ -87,7 +94,12 @@ RETROSPECTIVE = Record(
     (
         Field("date", Date(), True, "When it was held (YYYY-MM-DD)."),
         Field("host", Handle(), True, "Who hosted it: the lead when the incident was resolved."),
-        Field("root_cause", Text(markdown=True), False, "The root cause, or that it is unknown."),
+        Field(
+            "root_cause",
+            Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+            False,
+            "The root cause, or that it is unknown.",
+        ),
         Field("five_whys", ListOf(Text(), max_items=MAX_SHORT_LIST), False, "The 5-whys chain."),
         Field(
             "improvements",
@@ -126,8 +138,18 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         False,
         "Lead at the time of recording; may be omitted when the rotation names a runner.",
     ),
-    Field("summary", Text(markdown=True), True, "What happened, for users (Markdown)."),
-    Field("impact", Text(markdown=True), False, "Who was affected and how (Markdown)."),
+    Field(
+        "summary",
+        Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+        True,
+        "What happened, for users (Markdown).",
+    ),
+    Field(
+        "impact",
+        Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+        False,
+        "Who was affected and how (Markdown).",
+    ),
     Field(
         "timeline",
         ListOf(EVENT, 1, MAX_TIMELINE_EVENTS, "timeline events"),
@@ -318,6 +340,28 @@ def build_incident(
     return incident
 
 
+def _markdown_fits(fields: Fields, ctx: Context) -> bool:
+    """INC016 (and no incident) when the record's Markdown adds up to more than the limit."""
+    pieces: list[tuple[Fields, str]] = [(fields, "summary"), (fields, "impact")]
+    pieces += [(event, "note") for event in fields.get("timeline") or []]
+    retrospective = fields.get("retrospective")
+    if isinstance(retrospective, Fields):
+        pieces.append((retrospective, "root_cause"))
+    total = 0
+    for owner, name in pieces:
+        total += len(owner.get(name) or "")
+        if total > MAX_MARKDOWN_TOTAL:
+            ctx.report(
+                owner.pos(name),
+                "INC016",
+                f"the record's Markdown text (summary, impact, notes, root cause) is longer "
+                f"than {MAX_MARKDOWN_TOTAL} characters in all",
+                "link to a longer document (a postmortem, a ticket) instead",
+            )
+            return False
+    return True
+
+
 def load_incident(
     path: Path,
     shown: str,
@@ -337,7 +381,7 @@ def load_incident(
     if root is None:
         return None
     fields = INCIDENT.convert(root, ctx)
-    if fields is INVALID:
+    if fields is INVALID or not _markdown_fits(fields, ctx):
         return None
     timeline_node = root.value("timeline") if isinstance(root, MappingNode) else None
     timeline: list[Fields] = fields.get("timeline") or []
