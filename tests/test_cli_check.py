@@ -73,7 +73,7 @@ def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
         assert isinstance(item["column"], int) and item["column"] >= 1
         assert item["level"] in ("error", "warning")
         assert re.fullmatch(r"INC\d{3}", item["code"])
-    [transition] = [d for d in data if d["code"] == "INC023"]
+    [transition] = [d for d in data if d["code"] == "INC023" and d["path"] == TRANSITION]
     assert transition == {
         "path": TRANSITION,
         "line": 14,
@@ -158,14 +158,6 @@ def test_demo_records_with_default_path(
         (["--now", "2024-06-01", "valid"], "date without a time"),
         (["--roster", "no-such-roster.yaml", "valid"], "--roster"),
         (["--policy", "no-such-policy.yaml", "valid"], "cannot read policy file"),
-        (
-            ["--policy", str(POLICIES / "broken-duplicate-severity.yaml"), "valid"],
-            "broken-duplicate-severity.yaml:8:13: POLICY duplicate severity level 2",
-        ),
-        (
-            ["--policy", str(POLICIES / "broken-no-first-status.yaml"), "valid"],
-            "broken-no-first-status.yaml:23:17: INC004",
-        ),
     ],
 )
 def test_usage_and_io_errors_exit_2(
@@ -177,6 +169,30 @@ def test_usage_and_io_errors_exit_2(
     assert err.startswith("sphinx-incidents check: error: ")
     assert words in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "located"),
+    [
+        ("broken-duplicate-severity.yaml", "8:13: POLICY duplicate severity level 2"),
+        ("broken-no-first-status.yaml", "23:17: POLICY expected at least 1 item(s)"),
+    ],
+)
+def test_a_broken_policy_is_reported_like_a_broken_record(
+    capsys: pytest.CaptureFixture[str], name: str, located: str
+) -> None:
+    policy = str(POLICIES / name)
+    code, out, err = run(capsys, "--policy", policy, "valid")
+    assert code == 1
+    assert out.startswith(f"{policy}:{located}")
+    assert "the policy is invalid; no record checked: 1 error(s)" in err
+    # as annotations on the policy file in CI, and in JSON
+    code, out, _ = run(capsys, "--policy", policy, "--format", "github", "valid")
+    line, column = located.split(":")[:2]
+    assert code == 1 and out.startswith(f"::error file={policy},line={line},col={column},")
+    code, out, _ = run(capsys, "--policy", policy, "--format", "json", "valid")
+    [item] = json.loads(out)
+    assert (code, item["code"], item["line"]) == (1, "POLICY", int(line))
 
 
 def test_bad_source_date_epoch_exits_2(

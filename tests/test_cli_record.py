@@ -625,4 +625,7 @@ def test_pre_commit_hook() -> None:
     pattern = re.compile(hook["files"])
     assert pattern.search("incident_records/2024-03-01-x.yaml")
     assert pattern.search("incident_records/_roster.yml")
+    assert pattern.search("incident_records/_policy.yaml")
+    assert pattern.search("incident_records/2025/2025-01-01-x.yaml")  # archived by year
+    assert pattern.search("documentation/incident_records/2024-03-01-x.yaml")
     assert not pattern.search("docs/incident_records.md")

@@ -100,7 +100,7 @@ def test_a_huge_integer_in_the_policy_is_a_policy_error(old: str, new: str) -> N
     with pytest.raises(PolicyError) as caught:
         parse_policy(text.replace(old, new, 1).encode(), "policy.yaml")
     [diagnostic] = caught.value.diagnostics
-    assert diagnostic.code == "INC004" and "too large" in diagnostic.message
+    assert diagnostic.code == "POLICY" and "too large" in diagnostic.message
 
 
 def test_check_cli_with_a_huge_severity_exits_1(

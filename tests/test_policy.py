@@ -185,7 +185,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
             "first_statuses: [stabilization-pending, stabilized]",
             "first_statuses: []",
             len("first_statuses: "),
-            "INC004",
+            "POLICY",
             "at least 1",
         ),
         (
@@ -202,7 +202,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
             "POLICY",
             "recurrence_status",
         ),
-        ("severities:\n  - level: 1", "severites:\n  - level: 1", 0, "INC002", "'severites'"),
+        ("severities:\n  - level: 1", "severites:\n  - level: 1", 0, "POLICY", "'severites'"),
         (
             "  - level: 3\n",
             "  - level: 2\n",
@@ -210,7 +210,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
             "POLICY",
             "duplicate severity level 2",
         ),
-        ("  - level: 3\n", '  - level: "3"\n', len("  - level: "), "INC004", "the string '3'"),
+        ("  - level: 3\n", '  - level: "3"\n', len("  - level: "), "POLICY", "the string '3'"),
         (
             "priorities: [critical, high, medium, low]",
             "priorities: [critical, high, high, low]",
@@ -257,7 +257,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
             "retro_due_days: 14",
             "retro_due_days: two weeks",
             len("retro_due_days: "),
-            "INC004",
+            "POLICY",
             "whole number",
         ),
     ],
@@ -279,12 +279,12 @@ def test_policy_that_is_not_yaml(tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
     path.write_bytes(b"name: x\nstatuses: [a\n")
     [d] = _refused(path).diagnostics
-    assert d.code == "INC001" and d.line >= 2
+    assert d.code == "POLICY" and d.line >= 2
     path.write_bytes(b"name: \xff\n")
     [d] = _refused(path).diagnostics
-    assert (d.code, d.line, d.column) == ("INC001", 1, 7)
+    assert (d.code, d.line, d.column) == ("POLICY", 1, 7)
     path.write_bytes(b"")
-    assert _refused(path).diagnostics[0].code == "INC001"
+    assert _refused(path).diagnostics[0].code == "POLICY"
 
 
 def test_parse_policy_never_raises_anything_but_policy_error() -> None:

@@ -10,7 +10,9 @@ table), ``in=NAME`` (the diagnostic is about the entry NAME of the same folder, 
 this file: a symlink or a folder cannot hold the line; such lines go in an ``_expect`` file)
 and ``hint~TEXT`` (the hint must contain TEXT; the rest of the line).  A folder is one case:
 the records folder ``check`` is given.  A fixture must produce exactly the diagnostics it
-declares, nothing else.  ``fixtures/records/valid/``
+declares, nothing else.  A first line ``# policy: NAME`` checks it with that shipped policy
+instead of ``openverse`` (for rules only some policies switch on, such as the recurrence
+window).  ``fixtures/records/valid/``
 holds one valid record per shape; together they must produce no diagnostic at all.
 """
 
@@ -41,6 +43,7 @@ DEMO = HERE.parent / "incident_records"
 NOW = resolve_now("2024-06-01T00:00:00Z")
 DEMO_NOW = resolve_now("2026-11-27T12:00:00Z")
 
+POLICY_RE = re.compile(r"^# policy: (?P<name>[a-z0-9-]+)$")
 EXPECT_RE = re.compile(
     r"^# expect: (?P<code>INC\d{3}) (?P<line>\d+):(?P<column>\d+)"
     r"(?: (?P<level>error|warning))?(?: in=(?P<entry>\S+))?(?: hint~(?P<hint>.+))?$"
@@ -155,12 +158,26 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
 INVALID_CASES = sorted(INVALID.iterdir(), key=lambda p: p.name)
 
 
+def fixture_policy(files: list[Path]) -> str:
+    """The shipped policy a fixture asks for (``# policy: NAME`` first line), else openverse."""
+    names = set()
+    for path in files:
+        first = path.read_bytes().decode("utf-8", "replace").split("\n", 1)[0]
+        match = POLICY_RE.match(first)
+        names.add(match["name"] if match else "openverse")
+    assert len(names) == 1, names
+    return names.pop()
+
+
 @pytest.mark.parametrize("case", INVALID_CASES, ids=lambda p: p.name)
 def test_invalid_fixture(case: Path, policy: Policy) -> None:
     files = sorted(p for p in case.iterdir() if p.is_file()) if case.is_dir() else [case]
     expected = [e for f in files for e in expectations(f)]
     assert expected, f"{case.name} declares no '# expect:' line"
-    assert_exactly(check(case, policy=policy), expected)
+    name = fixture_policy(files)
+    assert_exactly(
+        check(case, policy=policy if name == "openverse" else load_policy(name)), expected
+    )
 
 
 def test_every_code_has_a_failing_fixture() -> None:

@@ -105,6 +105,27 @@ def change_config(src: Path) -> None:
     path.write_text(path.read_text().replace("2024-06-01T00:00:00Z", "2024-07-01T00:00:00Z"))
 
 
+def relate_records(src: Path) -> None:
+    """A record starts naming another: the other page lists it (the reverse direction)."""
+    path = _record(src)
+    text = path.read_text()
+    path.write_text(
+        text.replace("timeline:", "related: [2024-04-15-thumbnails-down]\ntimeline:", 1)
+    )
+
+
+def unrelate_records(src: Path) -> None:
+    path = _record(src, "2024-05-20-search-slow")
+    text = path.read_text()
+    assert "related: [2024-03-01-api-search-timeouts]" in text
+    path.write_text(text.replace("related: [2024-03-01-api-search-timeouts]", "", 1))
+
+
+def delete_related_target(src: Path) -> None:
+    """The record another one names is deleted: its link there becomes plain text."""
+    _record(src).unlink()
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "edit-title": edit_record,
     "edit-body": edit_body,
@@ -115,6 +136,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "roster": change_roster,
     "policy": change_policy,
     "config": change_config,
+    "related-add": relate_records,
+    "related-remove": unrelate_records,
+    "related-target-deleted": delete_related_target,
 }
 
 

@@ -79,7 +79,7 @@ def test_billion_laughs_as_a_record_roster_and_policy(tmp_path: Path) -> None:
     assert roster is None and [d.code for d in ctx.diagnostics] == ["INC001"]
     with pytest.raises(PolicyError) as info:
         parse_policy(billion_laughs(), "policy.yaml")
-    assert [d.code for d in info.value.diagnostics] == ["INC001"]
+    assert [d.code for d in info.value.diagnostics] == ["POLICY"]
 
 
 def test_deep_nesting_is_refused_fast(tmp_path: Path) -> None:

@@ -14,11 +14,32 @@ from pathlib import Path
 
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.clock import resolve_now
-from sphinx_incidents.core.codes import CODES
+from sphinx_incidents.core.codes import CODES, FIXED, TIME_DEPENDENT, why_fixed
 from sphinx_incidents.core.policy import load_policy
 
 NOW = resolve_now("2024-06-01T00:00:00Z")
 POLICY = load_policy("openverse")
+FIVE = load_policy("openverse-five-steps")
+POLICY_FOR = {"INC026": FIVE, "INC027": FIVE}  # rules only that policy switches on
+PARAMETER = {  # a rule parameter that switches the rule off too
+    "INC026": "recurrence_window_hours: off",
+    "INC043": "retro_due_days: off",
+    "INC044": "stale_days: off",
+}
+
+
+def in_a_policy(code):
+    """How a policy turns ``code`` off or changes its level, in one table cell."""
+    if code in FIXED:
+        return f"cannot be changed: {why_fixed(code)}"
+    text = f"`{code}: off`"
+    if code in PARAMETER:
+        text += f" (or `{PARAMETER[code]}`)"
+    if code in TIME_DEPENDENT:
+        return text + " or `warning`, never `error`"
+    return text + " or `warning`"
+
+
 ROSTER = """people:
   - handle: alex
   - handle: blair
@@ -209,7 +230,7 @@ EX["INC016"] = (
         (
             ID + ".yaml",
             sub(
-                sub(BASE, '"Search took several seconds for some users."', '"' + "x" * 20_000 + '"'),
+                sub(BASE, '"Search took several seconds for some users."', f'"{"x" * 20_000}"'),
                 "services: [api]",
                 'services: [api]\nimpact: "' + "y" * 20_000 + '"',
             )
@@ -219,6 +240,86 @@ EX["INC016"] = (
     "Keep what readers need in the record and link to the long document:",
     [(ID + ".yaml", BASE)],
     'summary: "Search took several seconds for some users. Postmortem: https://example.org/pm"',
+)
+EX["INC012"] = (
+    "`related` lists the ids of other incidents, for example the earlier incident a "
+    "recurrence is recorded as new after the policy's recurrence window. Each id must be "
+    "a record of the records folder (not only of the files being checked), and not the "
+    "incident itself. Both incidents' pages link to each other.",
+    [(ID + ".yaml", sub(BASE, "summary:", "related: [2024-05-02-search-is-slow]\nsummary:"))],
+    "Name an existing incident (the hint suggests the closest id):",
+    [
+        (ID + ".yaml", sub(BASE, "summary:", "related: [2024-05-20-search-is-slow]\nsummary:")),
+        (RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO),
+    ],
+    "related: [2024-05-20-search-is-slow]",
+)
+FIVE_RESOLVED = """timeline:
+  - at: 2024-05-20T09:00:00Z
+    status: stabilization-pending
+  - at: 2024-05-20T10:00:00Z
+    status: stabilized
+  - at: 2024-05-20T12:00:00Z
+    status: resolved
+    note: "A restart was enough."
+"""
+FIVE_RECURRED = """timeline:
+  - at: 2024-05-28T09:00:00Z
+    status: stabilization-pending
+  - at: 2024-05-28T10:00:00Z
+    status: stabilized
+  - at: 2024-05-28T12:00:00Z
+    status: resolved
+    note: "A restart was enough."
+"""
+AGAIN = "2024-05-30-search-is-slow-again"
+EX["INC026"] = (
+    "With a recurrence window (`recurrence_window_hours`, 48 in the `openverse-five-steps` "
+    "policy; off in `openverse`), an incident that comes back later than the window after "
+    "it was resolved is a new incident: record it with `sphinx-incidents new ... --related "
+    "OLD-ID`. `sphinx-incidents log` refuses such a move and prints that command, filled "
+    "in. The example uses `openverse-five-steps`.",
+    [
+        (
+            ID + ".yaml",
+            HEAD
+            + FIVE_RECURRED
+            + "  - at: 2024-05-30T13:00:00Z\n    status: stabilization-pending\n"
+            + "  - at: 2024-05-30T14:00:00Z\n    status: stabilized\n",
+        )
+    ],
+    "Record the recurrence as a new incident that names this one in `related`:",
+    [
+        (ID + ".yaml", HEAD + FIVE_RECURRED),
+        (
+            AGAIN + ".yaml",
+            sub(
+                sub(HEAD, "2024-05-28T09", "2024-05-30T13"),
+                "summary:",
+                f"related: [{ID}]\nsummary:",
+            )
+            + "timeline:\n  - at: 2024-05-30T13:00:00Z\n    status: stabilization-pending\n"
+            + "  - at: 2024-05-30T14:00:00Z\n    status: stabilized\n",
+        ),
+    ],
+    f"related: [{ID}]",
+)
+EX["INC027"] = (
+    "A status of the policy may require a field to be entered: in `openverse-five-steps`, "
+    "*Reviewed* requires a `retrospective` (with its date and host). Moving to it without "
+    "the field is refused. The example uses `openverse-five-steps`.",
+    [(RID + ".yaml", RHEAD + FIVE_RESOLVED + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n")],
+    "Record the retrospective, then the move:",
+    [
+        (
+            RID + ".yaml",
+            RHEAD
+            + FIVE_RESOLVED
+            + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n"
+            + RETRO,
+        )
+    ],
+    RETRO.rstrip(),
 )
 EX["INC020"] = (
     "A severity (the record's or a reclassification event's) that the policy does not define.",
@@ -311,7 +412,9 @@ EX["INC040"] = (
 )
 EX["INC041"] = (
     "A resolved incident needs at least one follow-up with purpose `prevention`: the "
-    "Resolve step is about identifying long-term fixes or mitigations.",
+    "Resolve step is about identifying long-term fixes or mitigations. "
+    "`openverse-five-steps` turns it off: an incident may be resolved when no additional "
+    "action can or should be taken.",
     [(RID + ".yaml", RHEAD + RESOLVED_TL + RETRO)],
     "File the long-term fix and list it:",
     [(RID + ".yaml", RHEAD + RESOLVED_TL + PREV + RETRO)],
@@ -354,7 +457,7 @@ EX["INC044"] = (
 )
 
 
-def run(files):
+def run(files, policy=POLICY):
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp) / "incident_records"
         d.mkdir()
@@ -365,7 +468,7 @@ def run(files):
                 (d / name).symlink_to(text)
             else:
                 (d / name).write_text(text)
-        res = check_paths([d], POLICY, NOW, base=Path(tmp))
+        res = check_paths([d], policy, NOW, base=Path(tmp), records_dir=d)
         return res.diagnostics
 
 
@@ -386,30 +489,41 @@ out = [
     "`sphinx-incidents check` and the Sphinx extension report every problem as",
     "`path:line:column: CODE message`, at the line and column of the offending value, with a",
     "hint where one helps. **Errors** fail `check` (exit status 1) and, as Sphinx warnings,",
-    "`sphinx-build -W`. **Warnings** are reported but only fail `check --strict` and `-W`",
-    "builds. In Sphinx, each rule is the warning type `incidents` with the lowercased code as",
-    'subtype, so `suppress_warnings = ["incidents.inc043"]` in `conf.py` silences one rule.',
+    "`sphinx-build -W`. **Warnings** are reported (in the build as located info lines) but",
+    "only fail `check --strict` and builds with `incidents_strict = True`.",
     "",
-    "The examples below use the Openverse policy, a roster with the people `alex` and `blair`",
+    "**The policy decides** whether a rule applies and at which level, so that `check`, `new`,",
+    "`log` and the build always agree: `rules: {INC041: off, INC030: warning}` in the policy",
+    "(see [policies](../policies.md#rules-levels-and-off)). The column *In a policy* says how;",
+    "`suppress_warnings` in `conf.py` is not needed for that (and `check` would not read it).",
+    "Two limits: codes that mean a record or a value could not be read stay errors, since",
+    "silencing them would drop a record (or part of one) from every page while `check`",
+    "passes; and the time-dependent codes (INC025, INC043, INC044) are never errors, so a",
+    "build cannot start failing because the clock moved (a scheduled job can run",
+    "`sphinx-incidents due --strict`).",
+    "",
+    "The examples below use the Openverse policy (INC026 and INC027: `openverse-five-steps`),",
+    "a roster with the people `alex` and `blair`",
     "(`blair` runs the rotation in the week of 2024-05-20; no one is named for later weeks),",
     'and "now" = 2024-06-01 00:00 UTC.',
     "Each output line is what `sphinx-incidents check` prints for the example.",
     "",
-    "| Code | Level | Rule |",
-    "|---|---|---|",
+    "| Code | Default level | Rule | In a policy |",
+    "|---|---|---|---|",
 ]
 for code, (level, text) in CODES.items():
-    out.append(f"| [{code}](#{code.lower()}) | {level.value} | {text} |")
+    out.append(f"| [{code}](#{code.lower()}) | {level.value} | {text} | {in_a_policy(code)} |")
 out.append("")
 for code, (level, text) in CODES.items():
     expl, bad, fixexpl, good, snippet = EX[code]
-    diags = run(bad)
+    policy = POLICY_FOR.get(code, POLICY)
+    diags = run(bad, policy)
     mine = [d for d in diags if d.code == code]
     assert mine, (code, [fmt(d) for d in diags])
     others = [d for d in diags if d.code != code]
     if others:
         print("note", code, [fmt(d) for d in others])
-    fixed = run(good)
+    fixed = run(good, policy)
     assert not fixed, (code, [fmt(d) for d in fixed])
     lv = level.value
     short = re.split(r" \(|: ", text)[0]
@@ -418,6 +532,8 @@ for code, (level, text) in CODES.items():
         f"## {code}: {short[0].upper() + short[1:]}",
         "",
         f"Level: **{lv}**. {text[0].upper() + text[1:]}.",
+        "",
+        f"In a policy: {in_a_policy(code)}.",
         "",
         expl,
         "",

@@ -1,36 +1,76 @@
-"""What every subcommand shares: policy/roster/now options, errors, colour."""
+"""What every subcommand shares: the records folder, policy, roster and now; errors; colour."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sphinx_incidents.core.check import display_path
 from sphinx_incidents.core.clock import NowError, resolve_now
-from sphinx_incidents.core.policy import Policy, PolicyError, load_policy
+from sphinx_incidents.core.diagnostics import Diagnostic
+from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, shipped_policies
+from sphinx_incidents.core.project import (
+    DEFAULT_POLICY,
+    ENV_DIR,
+    POLICY_NAME,
+    RECORDS_DIRNAME,
+    ROSTER_NAME,
+    DiscoveryError,
+    PolicyChoice,
+    choose_policy,
+    choose_roster,
+    find_records_dir,
+)
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-DEFAULT_DIR = Path("incident_records")
 
 
 class UsageError(Exception):
     """Bad arguments or unreadable input: exit code 2, a message, no traceback."""
 
 
-def add_policy_options(parser: argparse.ArgumentParser) -> None:
+class PolicyProblem(UsageError):
+    """The policy file is broken: its located diagnostics (``_policy.yaml:12:3: POLICY ...``).
+
+    ``check`` prints them in its output format and exits 1, like problems in records; every
+    other command stops with them (exit 2), since it cannot work without a policy.
+    """
+
+    def __init__(self, origin: str, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        lines = "\n".join(d.format_text() for d in diagnostics)
+        super().__init__(f"invalid policy ({origin}):\n{lines}")
+
+
+def add_project_options(parser: argparse.ArgumentParser, dir_option: bool = True) -> None:
+    """``--dir``, ``--policy``, ``--roster`` and ``--now``, the same for every command."""
+    if dir_option:
+        parser.add_argument(
+            "--dir",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help=f"the records folder (default: found as described in 'sphinx-incidents "
+            f"--help': ${ENV_DIR}, [tool.sphinx-incidents] dir in pyproject.toml, or "
+            f"{RECORDS_DIRNAME}/ here or in a parent folder)",
+        )
     parser.add_argument(
         "--policy",
-        default="openverse",
-        help="a shipped policy name or a policy YAML file (default: openverse)",
+        default=None,
+        metavar="POLICY",
+        help=f"a shipped policy name ({', '.join(shipped_policies())}) or a policy YAML file "
+        f"(default: the records folder's {POLICY_NAME}, else {DEFAULT_POLICY})",
     )
     parser.add_argument(
         "--roster",
         type=Path,
         default=None,
-        help="roster file (default: _roster.yaml beside the records)",
+        help=f"roster file (default: {ROSTER_NAME} in the records folder)",
     )
     parser.add_argument(
         "--now",
@@ -39,11 +79,43 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def policy_from(args: argparse.Namespace) -> Policy:
+@dataclass
+class Project:
+    """What a command works on: the records folder, its policy and its roster file."""
+
+    folder: Path | None
+    policy: Policy
+    policy_choice: PolicyChoice
+    roster_path: Path | None
+
+
+def records_folder(args: argparse.Namespace) -> Path:
+    """``--dir`` when given (it must exist), else the discovered records folder."""
+    given: Path | None = getattr(args, "dir", None)
+    if given is not None:
+        if not given.is_dir():
+            raise UsageError(f"--dir {given}: no such folder")
+        return given
     try:
-        return load_policy(args.policy)
+        found = find_records_dir().path
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+    return Path(display_path(found))  # messages show incident_records/x.yaml, not /home/...
+
+
+def project_from(args: argparse.Namespace, folder: Path | None) -> Project:
+    """The policy and roster for ``folder`` (``--policy``/``--roster`` win)."""
+    roster: Path | None = args.roster
+    if roster is not None and not roster.is_file():
+        raise UsageError(f"--roster {roster}: no such file")
+    choice = choose_policy(args.policy, "--policy", folder)
+    try:
+        policy = load_policy(choice.spec, choice.base)
     except PolicyError as exc:
-        raise UsageError(f"invalid policy:\n{exc}") from None
+        if exc.unreadable:  # a --policy that names no file is a usage error, not a problem
+            raise UsageError(f"invalid policy ({choice.origin}):\n{exc}") from None
+        raise PolicyProblem(choice.origin, exc.diagnostics) from None
+    return Project(folder, policy, choice, choose_roster(roster, folder))
 
 
 def now_from(args: argparse.Namespace) -> datetime:

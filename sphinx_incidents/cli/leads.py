@@ -13,13 +13,13 @@ from datetime import date
 from pathlib import Path
 
 from sphinx_incidents.cli.common import (
-    DEFAULT_DIR,
     EXIT_OK,
     UsageError,
-    add_policy_options,
+    add_project_options,
     now_from,
     paint,
-    policy_from,
+    project_from,
+    records_folder,
 )
 from sphinx_incidents.core.analytics import LeadReport, lead_report
 from sphinx_incidents.core.check import check_paths
@@ -27,8 +27,8 @@ from sphinx_incidents.core.safetext import printable
 
 LEADS_EXAMPLE = """\
 examples:
-  sphinx-incidents leads                          # every record in incident_records/
-  sphinx-incidents leads --since 2025-01-01 docs/incident_records
+  sphinx-incidents leads                          # every record of the records folder
+  sphinx-incidents leads --since 2025-01-01 --dir docs/incident_records
   sphinx-incidents leads --now 2026-11-27T12:00:00Z
 
 People who led least recently come first; people from the roster who never led are listed.
@@ -57,14 +57,14 @@ def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "dir",
+        "folder",
         nargs="?",
         type=Path,
-        default=DEFAULT_DIR,
+        default=None,
         metavar="DIR",
-        help=f"folder of incident records (default: {DEFAULT_DIR}/)",
+        help="folder of incident records, the same as --dir (default: the records folder)",
     )
-    add_policy_options(parser)
+    add_project_options(parser)
     parser.add_argument(
         "--since",
         type=_date,
@@ -76,14 +76,15 @@ def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_leads(args: argparse.Namespace) -> int:
-    policy = policy_from(args)
     now = now_from(args)
-    folder: Path = args.dir
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder")
-    if args.roster is not None and not args.roster.is_file():
-        raise UsageError(f"--roster {args.roster}: no such file")
-    result = check_paths([folder], policy, now, roster_path=args.roster)
+    if args.folder is not None:
+        if args.dir is not None:
+            raise UsageError("give the folder once: DIR or --dir DIR")
+        args.dir = args.folder
+    folder = records_folder(args)
+    project = project_from(args, folder)
+    policy = project.policy
+    result = check_paths([folder], policy, now, roster_path=project.roster_path, find_roster=False)
     if not result.ok:
         print(
             "note: some records have errors; run `sphinx-incidents check` "

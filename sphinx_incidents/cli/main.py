@@ -10,10 +10,32 @@ from collections.abc import Sequence
 from sphinx_incidents import __version__
 from sphinx_incidents.cli import check, leads, record
 from sphinx_incidents.cli.common import EXIT_USAGE, UsageError
+from sphinx_incidents.core.project import (
+    DEFAULT_POLICY,
+    ENV_DIR,
+    POLICY_NAME,
+    RECORDS_DIRNAME,
+    ROSTER_NAME,
+)
 from sphinx_incidents.core.safetext import printable
 
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``cat`` or ``grep`` when the reader has gone."""
+
+EPILOG = f"""\
+example:
+  sphinx-incidents check --strict
+
+Every command, the pre-commit hook and the Sphinx build use the same records folder, policy
+and roster.  The records folder is the first of:
+  1. --dir DIR (check: its PATH arguments; the Sphinx build: incidents_dir in conf.py)
+  2. the environment variable {ENV_DIR}
+  3. going up from the working directory to the repository root, in each folder:
+     `dir` of [tool.sphinx-incidents] in .sphinx-incidents.toml or pyproject.toml,
+     else an {RECORDS_DIRNAME}/ subfolder
+The policy is --policy (incidents_policy), else the folder's {POLICY_NAME}, else
+{DEFAULT_POLICY}; the roster is --roster (incidents_roster), else the folder's {ROSTER_NAME}.
+"""
 
 SUBCOMMANDS = [check.add_check]
 SUBCOMMANDS.append(leads.add_leads)
@@ -24,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sphinx-incidents",
         description="Incident records as code: check, record and review incidents.",
-        epilog="example:\n  sphinx-incidents check --strict incident_records/",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -45,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, where a closed pipe can still be handled
         return code
     except UsageError as exc:
-        message = printable(str(exc)).replace("\\n", "\n")  # our own line breaks stay
+        # Our own line breaks stay; any other control character is escaped.
+        message = "\n".join(printable(line) for line in str(exc).split("\n"))
         print(f"sphinx-incidents {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

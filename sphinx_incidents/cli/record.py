@@ -16,16 +16,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sphinx_incidents.cli.common import (
-    DEFAULT_DIR,
     EXIT_ERRORS,
     EXIT_OK,
+    Project,
     UsageError,
-    add_policy_options,
+    add_project_options,
     now_from,
     paint,
-    policy_from,
+    project_from,
+    records_folder,
 )
-from sphinx_incidents.core.check import ROSTER_NAME, display_path, find_record_files
+from sphinx_incidents.core.check import display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
     SCHEMA_FILE,
@@ -44,8 +45,9 @@ from sphinx_incidents.core.editing import (
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
 from sphinx_incidents.core.ids import id_problem
-from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.project import ROSTER_NAME, records_root
 from sphinx_incidents.core.recordfiles import escaping_symlink
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
@@ -94,9 +96,10 @@ and blank lines stay as they are.  It is validated first; an event that would ma
 invalid (a transition the policy forbids, an unknown person, a time earlier than the last
 event, an unknown status) is refused with the reason and the allowed next statuses, and the
 file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
-else the clock); --by defaults to ${USER_ENV} when set.  The record is found in DIR or any
-of its subfolders.  A read-only record (no write permission, as after `chmod a-w`) is
-refused, as an editor would; --force writes it anyway (keeping its mode).
+else the clock); --by defaults to ${USER_ENV} when set.
+The record is found in the records folder or any of its subfolders.  A read-only record
+(no write permission, as after `chmod a-w`) is refused, as an editor would; --force writes
+it anyway (keeping its mode).
 exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
 """
 
@@ -128,8 +131,14 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
     new.add_argument("--summary", default=None, metavar="TEXT", help="what happened, for users")
     new.add_argument("--id", default=None, help="the record id, instead of date + slug")
-    _add_dir(new)
-    add_policy_options(new)
+    new.add_argument(
+        "--related",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a related incident, e.g. the one this recurrence follows (repeat for several)",
+    )
+    add_project_options(new)
     new.set_defaults(run=run_new)
 
     log = subparsers.add_parser(
@@ -149,18 +158,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument(
         "--force", action="store_true", help="write the record even when it is read-only"
     )
-    _add_dir(log)
-    add_policy_options(log)
+    add_project_options(log)
     log.set_defaults(run=run_log)
-
-
-def _add_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=DEFAULT_DIR,
-        help=f"the records folder (default: {DEFAULT_DIR}/)",
-    )
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -177,21 +176,10 @@ def _timestamp(option: str, value: str) -> datetime:
     return parsed
 
 
-def _folder(args: argparse.Namespace) -> Path:
-    folder: Path = args.dir
-    if not folder.is_dir():
-        raise UsageError(f"--dir {folder}: no such folder (create it, or run from the repository)")
-    return folder
-
-
-def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
-    path: Path | None = args.roster
-    if path is not None and not path.is_file():
-        raise UsageError(f"--roster {path}: no such file")
-    if path is None:
-        path = folder / ROSTER_NAME
-        if not path.is_file():
-            return None
+def _roster(project: Project) -> Roster | None:
+    if project.roster_path is None:
+        return None
+    path = project.roster_path
     escape = escaping_symlink(path, path.parent)
     if escape is not None:
         raise UsageError(f"{display_path(path)}: {escape.message}")
@@ -202,9 +190,9 @@ def _roster(args: argparse.Namespace, folder: Path) -> Roster | None:
 def _carried(args: argparse.Namespace) -> str:
     """Options the next command needs too (folder, policy, roster)."""
     parts = []
-    if args.dir != DEFAULT_DIR:
+    if args.dir is not None:
         parts += ["--dir", str(args.dir)]
-    if args.policy != "openverse":
+    if args.policy is not None:
         parts += ["--policy", str(args.policy)]
     if args.roster is not None:
         parts += ["--roster", str(args.roster)]
@@ -235,10 +223,11 @@ def _log_hint(incident: str, status: str | None, policy: Policy, carried: str) -
 
 
 def run_new(args: argparse.Namespace) -> int:
-    policy = policy_from(args)
     now = now_from(args).replace(microsecond=0)
-    folder = _folder(args)
-    roster = _roster(args, folder)
+    folder = records_folder(args)
+    project = project_from(args, folder)
+    policy = project.policy
+    roster = _roster(project)
     detected = _timestamp("--detected", args.detected) if args.detected else now
     lead, lead_comment = args.lead, None
     if lead is None:
@@ -274,6 +263,8 @@ def run_new(args: argparse.Namespace) -> int:
         services=args.service,
         summary=args.summary,
         lead_comment=lead_comment,
+        related=args.related,
+        prevention_required=policy.is_on("INC041"),
     )
     try:
         data = record.render().encode("utf-8")
@@ -287,10 +278,11 @@ def run_new(args: argparse.Namespace) -> int:
     taken = _ids_in(folder)
     if args.id and base in taken:
         _refused("new", f"nothing written; incident '{base}' already exists: {taken[base]}")
-        _err("pass another --id, or log events to it: " + f"sphinx-incidents log {base} ...")
+        _err(f"pass another --id, or log events to it: sphinx-incidents log {base} ...")
         return EXIT_ERRORS
     shown = display_path(folder / f"{base}.yaml")
-    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now)
+    known = set(taken)
+    _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now, known)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         _refused("new", "nothing written; the record would not pass check:")
@@ -307,6 +299,11 @@ def run_new(args: argparse.Namespace) -> int:
     )
     print(_log_hint(path.stem, record.status, policy, _carried(args)))
     return EXIT_OK
+
+
+def _known_ids(folder: Path | None) -> set[str]:
+    """The ids of the records folder, which ``related`` may name (INC012)."""
+    return {path.stem for path in find_record_files([folder])} if folder is not None else set()
 
 
 def _ids_in(folder: Path) -> dict[str, str]:
@@ -354,34 +351,27 @@ def _write_schema(folder: Path, policy: Policy) -> None:
 # --- log --------------------------------------------------------------------------------------
 
 
-def _record_path(args: argparse.Namespace) -> Path:
-    """The record named by ID (or given as a path); a usage error when there is none."""
+def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The record named by ID (or given as a path) and its records folder; a usage error
+    when there is none."""
     name: str = args.id
     if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
         path = Path(name)
         if not path.is_file():
-            raise UsageError(f"{name}: no such record file")
-        return path
-    folder = _folder(args)
+            raise UsageError(f"{printable(name, 200)}: no such record file")
+        return path, args.dir if args.dir is not None else records_root([path])
+    folder = records_folder(args)
     records = find_record_files([folder])
-    found = [path for path in records if path.stem == name]
+    found = [p for p in records if p.stem == name]
+    shown = printable(name, 80)
     if len(found) > 1:
-        both = " and ".join(display_path(path) for path in found)
-        raise UsageError(f"incident '{printable(name, 80)}' is in {both}; keep one (run check)")
+        where = ", ".join(display_path(p) for p in found)
+        raise UsageError(f"incident '{shown}' has more than one file ({where}); keep one")
     if not found:
-        known = sorted({path.stem for path in records})
+        known = sorted(p.stem for p in records)
         hint = (did_you_mean(name, known) or "") if known else "it has no records"
-        shown = printable(name, 80)
         raise UsageError(f"no incident '{shown}' in {folder}/" + (f" ({hint})" if hint else ""))
-    return found[0]
-
-
-def _records_root(args: argparse.Namespace, path: Path) -> Path:
-    """The records folder ``path`` belongs to: --dir when it holds it, else its folder."""
-    folder: Path = args.dir
-    if folder.is_dir() and path.resolve().is_relative_to(folder.resolve()):
-        return folder
-    return path.parent
+    return found[0], folder
 
 
 def _mode(path: Path) -> str:
@@ -408,14 +398,16 @@ def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
 
 
 def run_log(args: argparse.Namespace) -> int:
-    policy = policy_from(args)
     now = now_from(args)
     if all(getattr(args, name) is None for name in ("status", "severity", "lead", "note")):
         raise UsageError("nothing to log: give --status, --severity, --lead or --note")
     at = _timestamp("--at", args.at) if args.at else now.replace(microsecond=0)
-    path = _record_path(args)
-    roster = _roster(args, _records_root(args, path))
+    path, folder = _record_path(args)
+    project = project_from(args, folder)
+    policy = project.policy
+    roster = _roster(project)
     event = _event(args, at)
+    known = _known_ids(folder if folder is not None else path.parent)
     if not args.force and read_only(path):
         _refused(
             "log",
@@ -425,7 +417,7 @@ def run_log(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     try:
         with locked(path):
-            return _append(args, path, event, policy, roster, now)
+            return _append(args, path, event, policy, roster, now, known)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
@@ -439,6 +431,7 @@ def _append(
     policy: Policy,
     roster: Roster | None,
     now: datetime,
+    known: set[str],
 ) -> int:
     shown = display_path(path)
     incident = path.stem
@@ -447,7 +440,7 @@ def _append(
     except UnreadableFile as exc:
         _refused("log", f"{shown} is unchanged: {exc.reason} (run check)")
         return EXIT_ERRORS
-    current, before = check_record_bytes(old, incident, shown, policy, roster, now)
+    current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
         new = append_event(old.decode("utf-8"), event).encode("utf-8")
     except UnicodeDecodeError:
@@ -458,12 +451,16 @@ def _append(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    _, after = check_record_bytes(new, incident, shown, policy, roster, now)
+    _, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
     errors = added(before, after, Level.ERROR)
     status = current.current_status if current is not None else None
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
+        if current is not None and any(d.code == "INC026" for d in errors):
+            _err("record the recurrence as a new incident, related to this one:")
+            _err("  " + _new_for_recurrence(args, current, event))
+            return EXIT_ERRORS
         following = policy.next_statuses(status) if status else policy.first_statuses
         allowed = ", ".join(following) or "none"
         _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
@@ -475,6 +472,26 @@ def _append(
     if existing:
         _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
     return EXIT_OK
+
+
+def _new_for_recurrence(
+    args: argparse.Namespace, old: Incident, event: dict[str, EventValue]
+) -> str:
+    """The ``new`` command for a recurrence outside the window, filled in from the old
+    record (title, severity, category, services, detection channel) and the refused event
+    (its time, who logged it, its note as the summary), with ``--related OLD``."""
+    words = ["sphinx-incidents", "new", old.title, "--severity", str(old.current_severity)]
+    if old.category != "technical":
+        words += ["--category", old.category]
+    for service in old.services:
+        words += ["--service", service]
+    words += ["--via", old.detected_via, "--detected", str(event["at"])]
+    if "by" in event:
+        words += ["--recorded-by", str(event["by"])]
+    if "note" in event:
+        words += ["--summary", str(event["note"])]
+    words += ["--related", old.id]
+    return " ".join(shlex.quote(word) for word in words) + _carried(args)
 
 
 def _report_logged(
@@ -496,7 +513,13 @@ def _report_logged(
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
     status = str(event.get("status", before or ""))
     if policy.is_closed(status):
-        days = policy.rules.retro_due_days
-        print(f"next: hold the retrospective within {days} days and add `retrospective:`")
+        if status == policy.resolved_status:
+            days = policy.rules.retro_due_days
+            when = f"within {days} days" if days is not None else "if one is needed"
+            print(f"next: hold the retrospective {when} and add `retrospective:`")
+            for after in policy.next_statuses(status):
+                if "retrospective" in policy.requires(after):  # Reviewed
+                    incident = Path(shown).stem
+                    print(f"  then: sphinx-incidents log {incident} --status {after}{carried}")
     else:
         print(_log_hint(Path(shown).stem, status or None, policy, carried))

@@ -20,6 +20,7 @@ from sphinx_incidents.core.fieldtypes import Context
 from sphinx_incidents.core.ids import id_problem
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.recordfiles import (
     RECORD_SUFFIXES,
     escaping_symlink,
@@ -27,7 +28,7 @@ from sphinx_incidents.core.recordfiles import (
     scan,
 )
 from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
-from sphinx_incidents.core.rules import RuleEnv, run_rules
+from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
 
 __all__ = [
     "RECORD_SUFFIXES",
@@ -39,8 +40,6 @@ __all__ = [
     "find_record_files",
     "is_record_file",
 ]
-
-ROSTER_NAME = "_roster.yaml"
 
 
 @dataclass
@@ -60,7 +59,11 @@ class CheckResult:
 
 
 def display_path(path: Path, base: Path | None = None) -> str:
-    """A path relative to ``base`` (default: the working directory) when it lies below it."""
+    """``path`` relative to ``base`` (default: the working directory) when it is nearby.
+
+    Nearby: below ``base``, or in the same repository (``docs/`` is a usual place to run
+    from, so ``../incident_records/x.yaml`` is kept). Anything else is shown absolute.
+    """
     if not path.is_absolute():
         return str(path)
     base = base or Path.cwd()
@@ -68,7 +71,10 @@ def display_path(path: Path, base: Path | None = None) -> str:
         relative = os.path.relpath(path, base)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
-    return str(path) if relative.startswith("..") else relative
+    if not relative.startswith(".."):
+        return relative
+    root = repository_root(base)
+    return relative if root is not None and root in path.parents else str(path)
 
 
 def find_record_files(paths: Iterable[Path]) -> list[Path]:
@@ -93,8 +99,14 @@ def check_paths(
     roster_path: Path | None = None,
     base: Path | None = None,
     find_roster: bool = True,
+    records_dir: Path | None = None,
 ) -> CheckResult:
-    """Load and validate every record under ``paths`` (files or folders)."""
+    """Load and validate every record under ``paths`` (files or folders).
+
+    ``records_dir`` is the records folder the paths belong to: ``related`` ids (INC012) may
+    name any record in it, not only the ones checked (the pre-commit hook checks the changed
+    files alone).  The policy's rule levels apply to every diagnostic, the roster's too.
+    """
     paths = list(paths)
     result = CheckResult()
     if roster_path is None and find_roster:
@@ -105,15 +117,19 @@ def check_paths(
         if escape is None:
             roster, ctx = load_roster(roster_path, shown)
             result.roster = roster
-            result.diagnostics.extend(ctx.diagnostics)
+            result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
         else:
-            result.diagnostics.append(_skipped(shown, escape.code, escape.message, escape.hint))
+            skipped = _skipped(shown, escape.code, escape.message, escape.hint)
+            result.diagnostics.extend(policy.apply_levels([skipped]))
     found = scan(paths)
     files = found.files
     result.files = files
-    for skipped in found.skipped:
-        shown = display_path(skipped.path, base)
-        result.diagnostics.append(_skipped(shown, skipped.code, skipped.message, skipped.hint))
+    result.diagnostics.extend(
+        policy.apply_levels(
+            _skipped(display_path(entry.path, base), entry.code, entry.message, entry.hint)
+            for entry in found.skipped
+        )
+    )
     base = base or Path.cwd()
     # Thousands of records keep ~100 small node objects each alive; the cyclic garbage
     # collector would rescan them again and again (a third of the run time at 10,000
@@ -122,6 +138,11 @@ def check_paths(
     gc.disable()
     try:
         _check_files(files, policy, now, base, result)
+        if policy.is_on("INC012"):
+            known = {path.stem for path in files}
+            if records_dir is not None and records_dir.is_dir():
+                known.update(path.stem for path in find_record_files([records_dir]))
+            _check_related(result, policy, known)
     finally:
         if collecting:
             gc.enable()
@@ -162,7 +183,15 @@ def _check_files(
             run_rules(incident, RuleEnv(policy, result.roster, now, ctx))
             if id_ok:
                 result.incidents.append(incident)
-        result.diagnostics.extend(ctx.diagnostics)
+        result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
+
+
+def _check_related(result: CheckResult, policy: Policy, known: set[str]) -> None:
+    for incident in result.incidents:
+        if incident.related:
+            ctx = Context(incident.path, policy)
+            check_related(incident, known, ctx)
+            result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
 
 
 def _check_id(incident_id: str, path: Path, policy: Policy, ctx: Context) -> bool:

@@ -1,6 +1,15 @@
 """The catalogue of rule codes: level and one-line meaning, as in the record-format contract.
 
 Docs (the rule reference), the Sphinx warning subtypes and the tests all read this table.
+The level here is the default; a policy may turn a code off or change its level
+(``rules: {INC041: off}``), within two limits kept here too:
+
+- :data:`FIXED` codes stay errors: they mean the record, or a value in it, could not be read
+  as a record at all, so silencing them would hide a record (or part of one) from every page
+  while ``check`` passes;
+- :data:`TIME_DEPENDENT` codes are warnings or off, never errors: a build must not start
+  failing because the clock moved (``sphinx-incidents due --strict`` is the place for a
+  scheduled job that should fail).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ CODES: dict[str, tuple[Level, str]] = {
         E,
         "two files with the same id (`.yaml` and `.yml`, or in two folders); names both files",
     ),
+    "INC012": (E, "`related` names an incident that does not exist (or the incident itself)"),
     "INC013": (
         W,
         "entry in the records folder skipped: dangling symlink, FIFO or device, folder named "
@@ -57,6 +67,12 @@ CODES: dict[str, tuple[Level, str]] = {
     ),
     "INC024": (E, "timeline events out of chronological order, or an event before `detected`"),
     "INC025": (W, 'timestamp in the future (relative to the build\'s "now")'),
+    "INC026": (
+        E,
+        "back to the recurrence status later than the policy's recurrence window after the "
+        "incident was resolved: that is a new incident",
+    ),
+    "INC027": (E, "entered a status that requires a field the record does not have"),
     "INC030": (E, "no lead, and no rotation runner for that week"),
     "INC031": (E, "person handle not in the roster (only with a roster)"),
     "INC040": (
@@ -73,5 +89,54 @@ CODES: dict[str, tuple[Level, str]] = {
 }
 
 
+FIXED = frozenset(
+    {
+        "INC001",
+        "INC003",
+        "INC004",
+        "INC005",
+        "INC010",
+        "INC011",
+        "INC014",
+        "INC015",
+        "INC016",
+        "INC020",
+        "INC021",
+    }
+)
+"""Codes a policy cannot turn off or make warnings (see the module docstring)."""
+
+TIME_DEPENDENT = frozenset({"INC025", "INC043", "INC044"})
+"""Codes whose finding depends on "now": a policy may make them ``off``, never ``error``."""
+
+_WHY_FIXED = {
+    "INC001": "the file is not readable as a record",
+    "INC003": "a record without a required field is left out of every page",
+    "INC004": "a value that cannot be read is dropped from the record",
+    "INC005": "which of the two values is meant cannot be known",
+    "INC010": "the file name is the id every page and link uses",
+    "INC011": "two files cannot be one incident",
+    "INC014": "the file is not read: it lies outside the records folder",
+    "INC015": "a record over the limit is left out of every page",
+    "INC016": "a record over the limit is left out of every page",
+    "INC020": "an incident with an unknown severity is left out of every page",
+    "INC021": "a value the policy does not define is dropped from the record",
+}
+
+
 def level_of(code: str) -> Level:
     return CODES[code][0]
+
+
+def why_fixed(code: str) -> str:
+    """Why a :data:`FIXED` code cannot be turned off, for messages and the docs."""
+    return _WHY_FIXED[code]
+
+
+def allowed_settings(code: str) -> tuple[str, ...]:
+    """The values ``rules: {CODE: ...}`` accepts in a policy for this code."""
+    if code in FIXED:
+        return ("error",)
+    if code in TIME_DEPENDENT:
+        return ("warning", "off")
+    return ("error", "warning", "off")

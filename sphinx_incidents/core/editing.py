@@ -19,7 +19,7 @@ import sys
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +33,7 @@ from sphinx_incidents.core.fieldtypes import Context, yaml11_reading
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.records import load_incident
-from sphinx_incidents.core.rules import RuleEnv, run_rules
+from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
 from sphinx_incidents.core.yamlnodes import MappingNode, ScalarNode, SequenceNode, load_nodes
 
 SCHEMA_FILE = "_schema.json"
@@ -56,13 +56,20 @@ def check_record_bytes(
     policy: Policy,
     roster: Roster | None,
     now: datetime,
+    known_ids: Collection[str] | None = None,
 ) -> tuple[Incident | None, list[Diagnostic]]:
-    """What ``check`` would say about this one record if ``data`` were its file's content."""
+    """What ``check`` would say about this one record if ``data`` were its file's content.
+
+    ``known_ids``: the ids of the records folder, for ``related`` (INC012); not checked
+    when ``None``.
+    """
     ctx = Context(shown, policy)
     incident = load_incident(Path(shown), shown, incident_id, policy, roster, ctx, data)
     if incident is not None:
         run_rules(incident, RuleEnv(policy, roster, now, ctx))
-    return incident, sorted(ctx.diagnostics)
+        if known_ids is not None and policy.is_on("INC012"):
+            check_related(incident, {*known_ids, incident_id}, ctx)
+    return incident, sorted(policy.apply_levels(ctx.diagnostics))
 
 
 def added(
@@ -359,6 +366,8 @@ class NewRecord:
     summary: str | None = None
     lead_comment: str | None = None
     schema: str | None = SCHEMA_FILE
+    related: Sequence[str] = ()  # ids of related incidents (a recurrence names the old one)
+    prevention_required: bool = True  # the policy's INC041 is on
 
     def render(self) -> str:
         at = format_timestamp(self.detected)
@@ -383,12 +392,21 @@ class NewRecord:
             f"recorded_by: {yaml_word(self.recorded_by)}",
             lead,
             f"summary: {yaml_quoted(summary)}",
+        ]
+        if self.related:
+            lines.append("related:")
+            lines += [f"  - {yaml_word(other)}" for other in self.related]
+        lines += [
             "timeline:",
             f"  - at: {at}",
             f"    status: {yaml_word(self.status)}",
             f"    by: {yaml_word(self.recorded_by)}",
-            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups (a resolved",
-            "# incident needs at least one with purpose: prevention):",
+            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups"
+            + (
+                " (a resolved\n# incident needs at least one with purpose: prevention):"
+                if self.prevention_required
+                else ":"
+            ),
             "# follow_ups:",
             '#   - title: "..."',
             "#     url: https://github.com/OWNER/REPO/issues/N",

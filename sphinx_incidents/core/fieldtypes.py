@@ -7,6 +7,11 @@ reports a diagnostic, and describes itself as JSON Schema.  Because the loader a
 Plain (unquoted) scalars are where YAML 1.1 surprises live: ``no`` is a boolean, ``12:30`` is
 the number 750, ``2024-03-01`` is a date.  Text fields refuse such plain scalars with a hint
 to quote them, rather than silently converting them the way ``yaml.safe_load`` does.
+
+The types read policy files as well as records, so they cannot depend on the policy
+module: what they need of a policy (its enumerations and severity levels) is the small
+:class:`Vocabulary` protocol defined here, which :class:`~sphinx_incidents.core.policy.Policy`
+satisfies.
 """
 
 from __future__ import annotations
@@ -17,15 +22,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.safetext import control_character, describe
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
 
-if TYPE_CHECKING:
-    from sphinx_incidents.core.policy import Policy
+
+class Vocabulary(Protocol):
+    """What field types need of a policy: the keys of its enumerations and its severities."""
+
+    @property
+    def severity_levels(self) -> tuple[int, ...]: ...
+
+    def choices(self, source: str) -> tuple[str, ...]:
+        """The allowed keys of one enumeration (``statuses``, ``services``, ...)."""
+        ...
 
 
 class _Invalid:
@@ -42,7 +55,7 @@ class Context:
     """Where diagnostics go while one file is read."""
 
     path: str
-    policy: Policy | None = None
+    policy: Vocabulary | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def report(
@@ -151,7 +164,7 @@ class FieldType:
     def convert(self, node: Node, ctx: Context) -> Any:
         raise NotImplementedError
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         raise NotImplementedError
 
     def _scalar(self, node: Node, ctx: Context) -> ScalarNode | None:
@@ -219,7 +232,7 @@ class Text(FieldType):
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "minLength": self.min_length}
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
@@ -246,7 +259,7 @@ class Handle(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": f"^{_HANDLE_RE.pattern}$"}
 
 
@@ -284,7 +297,7 @@ class Url(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
 
 
@@ -315,7 +328,7 @@ class Choice(Text):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         if policy is None:
             return {"type": "string"}
         return {"type": "string", "enum": list(policy.choices(self.source))}
@@ -359,7 +372,7 @@ class Integer(FieldType):
     def check(self, value: int, node: ScalarNode, ctx: Context) -> Any:
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "integer"}
 
 
@@ -376,7 +389,7 @@ class SeverityLevel(Integer):
             return INVALID
         return value
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         if policy is None:
             return {"type": "integer"}
         return {"type": "integer", "enum": list(policy.severity_levels)}
@@ -398,7 +411,7 @@ class Boolean(FieldType):
         ctx.at(scalar, "INC004", f"expected true or false, found '{scalar.value}'", hint)
         return INVALID
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "boolean"}
 
 
@@ -461,7 +474,7 @@ class Timestamp(FieldType):
             return INVALID
         return result
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": TIMESTAMP_PATTERN}
 
 
@@ -487,7 +500,7 @@ class Date(FieldType):
         ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
         return INVALID
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
@@ -533,7 +546,7 @@ class ListOf(FieldType):
         values = [self.item.convert(item, ctx) for item in node.items]
         return [value for value in values if value is not INVALID]
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
         if self.min_items:
             schema["minItems"] = self.min_items
@@ -617,7 +630,7 @@ class Record(FieldType):
         fields = Fields(node, values)
         return self.build(fields, ctx) if self.build else fields
 
-    def json_schema(self, policy: Policy | None) -> dict[str, Any]:
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {
             "type": "object",
             "additionalProperties": False,

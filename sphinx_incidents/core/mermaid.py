@@ -52,7 +52,10 @@ def status_graph(
             highlighted.append(index)
         if counts is not None:
             parts.append(f"{counts.get((before, after), 0)}x")
-        text = f"|{label(' '.join(parts))}|" if parts else ""
+        words = " ".join(parts)
+        if condition := policy.edge_condition(before, after):  # "within 48 hours"
+            words = f"{condition}: {words}" if words else condition
+        text = f"|{label(words)}|" if words else ""
         lines.append(f"  {ids[before]} -->{text} {ids[after]}")
     for first in policy.first_statuses:
         lines.append(f"  class {ids[first]} first")

@@ -129,6 +129,7 @@ class Incident:
     links: list[Link]
     policy: Policy
     source: Fields | None = None
+    related: list[str] = field(default_factory=list)  # ids of incidents this one names
     complete_timeline: bool = True  # False when an event could not be read in full
 
     # --- status ---------------------------------------------------------------------------
@@ -145,6 +146,31 @@ class Incident:
             changes.append(StatusChange(event.at, current, event.status, recurrence))
             current = event.status
         return changes
+
+    @cached_property
+    def reopenings(self) -> list[tuple[TimelineEvent, datetime]]:
+        """Events that moved the incident from a closed status back to the recurrence
+        status, each with the time it had been closed since (its last resolution)."""
+        found: list[tuple[TimelineEvent, datetime]] = []
+        current: str | None = None
+        closed_since: datetime | None = None
+        policy = self.policy
+        for event in self.timeline:
+            if event.status is None:
+                continue
+            if policy.is_closed(event.status):
+                if closed_since is None:
+                    closed_since = event.at
+            else:
+                if (
+                    closed_since is not None
+                    and current is not None
+                    and policy.is_recurrence(current, event.status)
+                ):
+                    found.append((event, closed_since))
+                closed_since = None
+            current = event.status
+        return found
 
     @property
     def current_status(self) -> str | None:

@@ -169,6 +169,13 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         False,
         "Discussion thread, chat thread, dashboards.",
     ),
+    Field(
+        "related",
+        ListOf(Text(), max_items=MAX_SHORT_LIST, noun="related ids"),
+        False,
+        "Ids of related incidents, e.g. the earlier incident this one is a recurrence of; "
+        "both pages link to each other.",
+    ),
 )
 INCIDENT = Record("incident", INCIDENT_FIELDS)
 
@@ -335,6 +342,7 @@ def build_incident(
         links=links,
         policy=policy,
         source=fields,
+        related=list(dict.fromkeys(values.get("related", []))),
     )
     incident.complete_timeline = complete_timeline
     return incident

@@ -8,15 +8,16 @@ docs/contributing.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, overload
 
 from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.yamlnodes import Node, SequenceNode
+from sphinx_incidents.core.yamlnodes import Node, ScalarNode, SequenceNode
 
 
 @dataclass
@@ -29,20 +30,50 @@ class RuleEnv:
     def report(
         self, where: tuple[int, int], code: str, message: str, hint: str | None = None
     ) -> None:
+        """Report at the code's default level; the policy's levels are applied by the
+        caller (:meth:`~sphinx_incidents.core.policymodel.Policy.apply_levels`)."""
         self.ctx.report(where, code, message, hint, level_of(code))
 
 
 Rule = Callable[[Incident, RuleEnv], None]
 RULES: list[Rule] = []
+CODES_OF: dict[Rule, tuple[str, ...]] = {}
+"""The codes each rule reports: a rule whose every code the policy turned off is skipped."""
 
 
-def rule(function: Rule) -> Rule:
-    RULES.append(function)
-    return function
+@overload
+def rule(function: Rule, /) -> Rule: ...
+
+
+@overload
+def rule(*codes: str) -> Callable[[Rule], Rule]: ...
+
+
+def rule(*codes: Any) -> Any:
+    """Register a rule: ``@rule("INC041")`` names the codes it reports, so that it is not
+    run when the policy turned them all off; a bare ``@rule`` always runs (its diagnostics
+    are still filtered by the policy's levels)."""
+    if len(codes) == 1 and callable(codes[0]):
+        function = codes[0]
+        RULES.append(function)
+        CODES_OF[function] = ()
+        return function
+    names = tuple(str(code) for code in codes)
+
+    def register(function: Rule) -> Rule:
+        RULES.append(function)
+        CODES_OF[function] = names
+        return function
+
+    return register
 
 
 def run_rules(incident: Incident, env: RuleEnv) -> None:
+    policy = env.policy
     for function in RULES:
+        codes = CODES_OF[function]
+        if codes and policy.levels and not any(policy.is_on(code) for code in codes):
+            continue
         function(incident, env)
 
 
@@ -59,7 +90,7 @@ def _allowed_next(policy: Policy, status: str) -> str:
     )
 
 
-@rule
+@rule("INC022")
 def first_status(incident: Incident, env: RuleEnv) -> None:
     """INC022: the first event sets an allowed first status."""
     if not incident.complete_timeline:
@@ -82,7 +113,7 @@ def first_status(incident: Incident, env: RuleEnv) -> None:
         )
 
 
-@rule
+@rule("INC023")
 def transitions(incident: Incident, env: RuleEnv) -> None:
     """INC023: every status change follows an edge of the policy graph."""
     if not incident.complete_timeline:
@@ -101,7 +132,7 @@ def transitions(incident: Incident, env: RuleEnv) -> None:
         current = event.status
 
 
-@rule
+@rule("INC024")
 def chronology(incident: Incident, env: RuleEnv) -> None:
     """INC024: events in order, none before ``detected``."""
     if not incident.complete_timeline:
@@ -127,7 +158,7 @@ def chronology(incident: Incident, env: RuleEnv) -> None:
         previous = event.at if previous is None else max(previous, event.at)
 
 
-@rule
+@rule("INC025")
 def future(incident: Incident, env: RuleEnv) -> None:
     """INC025: nothing is in the future (clock typos, wrong offsets)."""
     if incident.detected > env.now:
@@ -148,7 +179,61 @@ def future(incident: Incident, env: RuleEnv) -> None:
             )
 
 
-@rule
+@rule("INC026")
+def recurrence_window(incident: Incident, env: RuleEnv) -> None:
+    """INC026: a recurrence long after resolution is a new incident, not this one."""
+    window = env.policy.rules.recurrence_window
+    if window is None or not incident.complete_timeline:
+        return
+    for event, closed_since in incident.reopenings:
+        if event.at - closed_since <= window:
+            continue
+        hours = env.policy.rules.recurrence_window_hours
+        env.report(
+            _pos(event.source, "status"),
+            "INC026",
+            f"back to {event.status} {_hours(event.at - closed_since)} hours after the "
+            f"incident was resolved; the policy's recurrence window is {hours} hours",
+            f"record a new incident instead: sphinx-incidents new ... --related {incident.id}",
+        )
+
+
+def _hours(age: timedelta) -> str:
+    return f"{age.total_seconds() / 3600:.1f}"
+
+
+@rule("INC027")
+def required_fields(incident: Incident, env: RuleEnv) -> None:
+    """INC027: a status that requires a field (Reviewed: a retrospective) is entered with it."""
+    source = incident.source
+    if source is None:
+        return
+    present = source.node.pairs
+    for event in incident.timeline:
+        if event.status is None:
+            continue
+        for name in env.policy.requires(event.status):
+            pair = present.get(name)
+            if pair is not None and not _is_empty_list(pair[1]):
+                continue
+            env.report(
+                _pos(event.source, "status"),
+                "INC027",
+                f"{event.status} requires `{name}`, and the record has none",
+                _REQUIRED_HINTS.get(name, f"add `{name}:` to the record"),
+            )
+
+
+_REQUIRED_HINTS = {
+    "retrospective": "hold the Review step and add `retrospective:` with its date and host",
+    "follow_ups": "add the tickets under `follow_ups:`",
+    "impact": "say who was affected and how under `impact:`",
+    "links": "add the discussion threads under `links:`",
+    "related": "name the related incidents under `related:`",
+}
+
+
+@rule("INC030")
 def has_lead(incident: Incident, env: RuleEnv) -> None:
     """INC030: a lead is named, or the rotation names one."""
     if incident.lead is not None:
@@ -163,7 +248,7 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
     env.report(where, "INC030", f"no lead, and no rotation runner for the week of {monday}", hint)
 
 
-@rule
+@rule("INC031")
 def known_people(incident: Incident, env: RuleEnv) -> None:
     """INC031: with a roster, every handle is in it."""
     roster = env.roster
@@ -192,7 +277,7 @@ def known_people(incident: Incident, env: RuleEnv) -> None:
         check(retro.host, retro.source, "host", "retrospective host")
 
 
-@rule
+@rule("INC040")
 def critical_stabilization(incident: Incident, env: RuleEnv) -> None:
     """INC040: severe incidents' stabilization tickets are critical."""
     settings = env.policy.rules
@@ -219,7 +304,7 @@ def _resolving_event_pos(incident: Incident) -> tuple[int, int]:
     return _pos(incident.source, "timeline")
 
 
-@rule
+@rule("INC041")
 def prevention_identified(incident: Incident, env: RuleEnv) -> None:
     """INC041: a resolved incident names at least one long-term fix or mitigation."""
     if incident.is_open or incident.current_status is None:
@@ -240,7 +325,7 @@ def prevention_identified(incident: Incident, env: RuleEnv) -> None:
     )
 
 
-@rule
+@rule("INC042")
 def retro_host(incident: Incident, env: RuleEnv) -> None:
     """INC042: the lead at resolution hosts the retrospective."""
     retro = incident.retrospective
@@ -256,11 +341,11 @@ def retro_host(incident: Incident, env: RuleEnv) -> None:
     )
 
 
-@rule
+@rule("INC043")
 def retro_due(incident: Incident, env: RuleEnv) -> None:
     """INC043 (warning): a retrospective is due some days after resolution."""
     days = env.policy.rules.retro_due_days
-    if incident.resolved_at is None or incident.retrospective is not None:
+    if days is None or incident.resolved_at is None or incident.retrospective is not None:
         return
     if env.now - incident.resolved_at > timedelta(days=days):
         env.report(
@@ -277,11 +362,11 @@ def _days(age: timedelta) -> str:
     return f"{age.total_seconds() / 86400:.1f}"
 
 
-@rule
+@rule("INC044")
 def stale(incident: Incident, env: RuleEnv) -> None:
     """INC044 (warning): an open incident gets an update at least every few days."""
     days = env.policy.rules.stale_days
-    if not incident.is_open or not incident.timeline:
+    if days is None or not incident.is_open or not incident.timeline:
         return
     last = incident.timeline[-1]
     if env.now - last.at > timedelta(days=days):
@@ -293,11 +378,42 @@ def stale(incident: Incident, env: RuleEnv) -> None:
         )
 
 
+def check_related(incident: Incident, known: Collection[str], ctx: Context) -> None:
+    """INC012: every id in ``related`` is another incident of the records folder.
+
+    A rule across records, so it runs once every file name is known (by ``check`` after
+    reading the folder, by ``new`` and ``log`` with the folder's record names).
+    """
+    source = incident.source
+    node = source.node.value("related") if source is not None else None
+    if not isinstance(node, SequenceNode):
+        return
+    choices = sorted(i for i in known if i != incident.id)
+    for item in node.items:
+        if not isinstance(item, ScalarNode):
+            continue  # not text: INC004 said so
+        name = item.value
+        if name == incident.id:
+            ctx.at(
+                item, "INC012", "an incident cannot be related to itself", level=level_of("INC012")
+            )
+        elif name not in known:
+            ctx.at(
+                item,
+                "INC012",
+                f"related incident '{name}' does not exist",
+                did_you_mean(name, choices)
+                if choices
+                else "the records folder has no other record",
+                level_of("INC012"),
+            )
+
+
 def _is_empty_list(node: Node) -> bool:
     return isinstance(node, SequenceNode) and not node.items
 
 
-@rule
+@rule("INC003")
 def conditionally_required(incident: Incident, env: RuleEnv) -> None:
     """INC003 for fields whose need depends on others: services, an event's note."""
     source = incident.source

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,19 +9,18 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from sphinx_incidents.core.check import display_path
-from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
-
 # name, default, rebuild scope, accepted types.  "env": a change re-reads every document,
 # since any page may show incidents; the pages and data they feed are then never stale.
 CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_dir", "../incident_records", "env", (str,)),
-    ("incidents_policy", "openverse", "env", (str,)),
+    ("incidents_policy", None, "env", (str, type(None))),
     ("incidents_roster", None, "env", (str, type(None))),
     ("incidents_pages", "incidents", "env", (str, type(None))),
     ("incidents_now", None, "env", (str, type(None))),
     ("incidents_json", True, "html", (bool,)),
     ("incidents_freeze_gc", True, "", (bool,)),  # build speed only: see gc_freeze.py
+    # rule warnings become Sphinx warnings (-W fails on them), like `check --strict`
+    ("incidents_strict", False, "", (bool,)),
 )
 
 
@@ -36,11 +34,12 @@ class IncidentsConfig:
     """The ``incidents_*`` values with paths resolved against conf.py's folder."""
 
     records_dir: Path
-    policy: str
+    policy: str | None  # None: the folder's _policy.yaml, else the shipped default
     roster: Path | None
     pages: str | None
     now: str | None
     json: bool
+    strict: bool
 
     @classmethod
     def from_sphinx(cls, config: Config, confdir: Path) -> IncidentsConfig:
@@ -51,25 +50,10 @@ class IncidentsConfig:
         pages = config.incidents_pages.strip("/") if config.incidents_pages else None
         return cls(
             records_dir,
-            config.incidents_policy,
+            config.incidents_policy or None,
             roster,
             pages or None,
             config.incidents_now,
             bool(config.incidents_json),
+            bool(config.incidents_strict),
         )
-
-
-def config_location(confdir: Path, name: str) -> str:
-    """Where a warning about the value ``name`` points: ``conf.py:LINE`` of its assignment,
-    or ``conf.py`` when it is set elsewhere (``-D``) or left at its default."""
-    conf = confdir / "conf.py"
-    shown = display_path(conf)
-    try:
-        text = read_limited(conf, 1024 * 1024).decode("utf-8", "replace")
-    except UnreadableFile:
-        return shown
-    assignment = re.compile(rf"^{re.escape(name)}\s*(?::[^=]*)?=")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if assignment.match(line):
-            return f"{shown}:{number}"
-    return shown

@@ -8,6 +8,7 @@ The richer views (timeline Gantt, etc.) are separate directives that pages may a
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from docutils import nodes
@@ -26,7 +27,12 @@ from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import person
 from sphinx_incidents.sphinxext.directives.timeline import events_table, status_time_view
-from sphinx_incidents.sphinxext.domain import NOW, incident_domain, note_dependency
+from sphinx_incidents.sphinxext.domain import (
+    NOW,
+    incident_domain,
+    incident_xref,
+    note_dependency,
+)
 from sphinx_incidents.sphinxext.markdown import markdown_nodes
 from sphinx_incidents.sphinxext.nodes import (
     Cell,
@@ -77,8 +83,22 @@ class IncidentDirective(SphinxDirective):
                 anchor,
                 state.result.roster,
                 graph="no-graph" not in self.options,
+                related=related_entries(incident, state.related_from, state.by_id),
             )
         ]
+
+
+def related_entries(
+    incident: Incident, related_from: Mapping[str, Sequence[str]], known: Mapping[str, Incident]
+) -> list[tuple[str, bool, bool]]:
+    """``(id, exists, names_this)`` for every incident related to ``incident``, both ways:
+    the ones its record names, then the ones whose records name it."""
+    entries = [(other, other in known, False) for other in incident.related if other != incident.id]
+    named = {other for other, _, _ in entries}
+    entries += [
+        (other, True, True) for other in related_from.get(incident.id, ()) if other not in named
+    ]
+    return entries
 
 
 def render_incident(
@@ -88,6 +108,7 @@ def render_incident(
     anchor: str,
     roster: Roster | None,
     graph: bool = True,
+    related: Sequence[tuple[str, bool, bool]] = (),
 ) -> nodes.section:
     page = nodes.section(ids=[anchor], classes=["incident-page"])
     page["support_smartquotes"] = False  # record text is shown exactly as written
@@ -214,7 +235,31 @@ def render_incident(
                 nodes.bullet_list(),
             ),
         )
+    if related:
+        page += section(f"{anchor}-related", "Related incidents", _related_list(related))
     return page
+
+
+def _related_list(related: Sequence[tuple[str, bool, bool]]) -> nodes.bullet_list:
+    """Links to related incidents (titled by the linked page); ids that do not exist
+    (INC012, reported by check) stay plain text, so no dangling reference is made."""
+    container = nodes.bullet_list(classes=["incident-related"])
+    for other, exists, names_this in related:
+        paragraph = nodes.paragraph()
+        if exists:
+            paragraph += incident_xref(other)
+            paragraph += nodes.Text(" (")
+            paragraph += nodes.literal(other, other)
+            paragraph += nodes.Text(")")
+        else:
+            paragraph += nodes.literal(other, other)
+            paragraph += nodes.Text(" (no such incident)")
+        if names_this:
+            paragraph += nodes.Text(": its record names this incident as related")
+        entry = nodes.list_item()
+        entry += paragraph
+        container += entry
+    return container
 
 
 def _list(items: list[str] | list[nodes.reference], container: nodes.Element) -> nodes.Element:

@@ -57,6 +57,7 @@ def incident_json(incident: Incident, page: str | None) -> dict[str, Any]:
         "time_to_stabilize_seconds": _seconds(incident.time_to_stabilize),
         "time_to_resolve_seconds": _seconds(incident.time_to_resolve),
         "recurrences": incident.recurrences,
+        "related": incident.related,
         "status_history": [
             {"at": _time(change.at), "status": change.after, "recurrence": change.recurrence}
             for change in incident.status_changes

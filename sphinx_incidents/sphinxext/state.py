@@ -9,21 +9,34 @@ the environment, to tell which incidents changed since the last build.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.logging import is_suppressed_warning
 
-from sphinx_incidents.core.check import CheckResult, check_paths, default_roster_path
+from sphinx_incidents.core.analytics import related_from
+from sphinx_incidents.core.check import CheckResult, check_paths
 from sphinx_incidents.core.clock import NowError, resolve_now
+from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, resolve_policy_path
+from sphinx_incidents.core.policy import Policy, PolicyError, load_policy
+from sphinx_incidents.core.project import (
+    DEFAULT_POLICY,
+    ENV_DIR,
+    POLICY_NAME,
+    DiscoveryError,
+    choose_policy,
+    choose_roster,
+    find_records_dir,
+    folder_file,
+)
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.core.yamlnodes import MAX_BYTES
-from sphinx_incidents.sphinxext.config import IncidentsConfig, config_location
+from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
 WARNING_TYPE = "incidents"
@@ -39,6 +52,7 @@ class IncidentsState:
     fingerprints: dict[str, str] = field(default_factory=dict)
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
     removed_pages: list[str] = field(default_factory=list)  # pages of deleted records
+    related_from: dict[str, list[str]] = field(default_factory=dict)  # id -> ids naming it
 
     @property
     def incidents(self) -> list[Incident]:
@@ -80,24 +94,96 @@ def _read(path: Path | None) -> bytes:
         return b"<unreadable>"
 
 
+def _conf_line(confdir: Path, name: str) -> str:
+    """``conf.py:LINE`` of the assignment to ``name`` (the file is read, never executed)."""
+    conf = confdir / "conf.py"
+    try:
+        lines = conf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(conf)
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith(name) and line.split("=", 1)[0].strip() == name:
+            return f"{conf}:{number}"
+    return str(conf)
+
+
+def _choose_policy(
+    app: Sphinx, config: IncidentsConfig, confdir: Path
+) -> tuple[Policy, list[Diagnostic]]:
+    """``incidents_policy``, else the records folder's ``_policy.yaml``, else the default;
+    and the policy file's problems (the default policy is used when there are some).
+
+    The command line never reads conf.py, so a policy named only there would make
+    ``sphinx-incidents check`` and the build disagree: say so when the folder has its own.
+    """
+    choice = choose_policy(config.policy, "incidents_policy", config.records_dir, confdir)
+    own = folder_file(config.records_dir, POLICY_NAME)
+    if config.policy is not None and own is not None:
+        logger.warning(
+            "incidents_policy = %r overrides %s for this build, but the command line "
+            "(sphinx-incidents check, new, log, the pre-commit hook) uses %s; remove "
+            "incidents_policy from conf.py, or put that policy in %s",
+            config.policy,
+            own,
+            POLICY_NAME,
+            POLICY_NAME,
+            type=WARNING_TYPE,
+            subtype="policy_override",
+            location=_conf_line(confdir, "incidents_policy"),
+        )
+    try:
+        return load_policy(choice.spec, choice.base), []
+    except PolicyError as exc:
+        return load_policy(DEFAULT_POLICY), exc.diagnostics
+
+
+def _check_discovery(config: IncidentsConfig, confdir: Path) -> None:
+    """Warn when ``sphinx-incidents`` run from the docs folder would find other records."""
+    try:
+        found = find_records_dir(confdir).path.resolve()
+    except DiscoveryError:
+        return  # the command line says clearly that it found nothing, and how to fix it
+    if found != config.records_dir:
+        logger.warning(
+            "incidents_dir is %s, but sphinx-incidents run from %s finds %s; set "
+            "[tool.sphinx-incidents] dir in pyproject.toml (or %s) so that check, new, log "
+            "and this build use the same records",
+            config.records_dir,
+            confdir,
+            found,
+            ENV_DIR,
+            type=WARNING_TYPE,
+            subtype="discovery",
+            location=_conf_line(confdir, "incidents_dir"),
+        )
+
+
+def report(diagnostics: list[Diagnostic], strict: bool, suppress: list[str]) -> None:
+    """Every diagnostic as a located log line, failing ``-W`` exactly when ``check`` fails.
+
+    Errors are Sphinx warnings (``sphinx-build -W`` fails, as ``check`` exits 1).  Rule
+    warnings, among them the time-dependent rules (INC025, INC043, INC044), are located
+    *info* lines, since ``check`` exits 0 on them and a build must not start failing
+    because the clock moved; ``incidents_strict = True`` makes them warnings, as
+    ``check --strict`` does.  ``suppress_warnings`` (``incidents.inc044``) hides either.
+    """
+    for diagnostic in diagnostics:
+        subtype = "policy" if diagnostic.code == "POLICY" else diagnostic.code.lower()
+        message = f"{diagnostic.code} {diagnostic.message}"
+        if diagnostic.hint:
+            message += f" ({diagnostic.hint})"
+        location = f"{diagnostic.path}:{diagnostic.line}"
+        if diagnostic.level is Level.ERROR or strict:
+            logger.warning("%s", message, type=WARNING_TYPE, subtype=subtype, location=location)
+        elif not is_suppressed_warning(WARNING_TYPE, subtype, suppress):
+            logger.info("%s", message.replace(" ", " [warning] ", 1), location=location)
+
+
 def load_state(app: Sphinx) -> IncidentsState:
-    """Check every record and emit each diagnostic as a located Sphinx warning."""
+    """Check every record and report each diagnostic, located (see :func:`report`)."""
     confdir = Path(app.confdir)
     config = IncidentsConfig.from_sphinx(app.config, confdir)
-    policy_path = resolve_policy_path(config.policy, confdir)
-    try:
-        policy = load_policy(config.policy, confdir)
-    except PolicyError as exc:
-        for diagnostic in exc.diagnostics:
-            logger.warning(
-                "%s %s",
-                diagnostic.code,
-                diagnostic.message,
-                type=WARNING_TYPE,
-                subtype="policy",
-                location=f"{diagnostic.path}:{diagnostic.line}",
-            )
-        policy = load_policy("openverse")
+    policy, policy_problems = _choose_policy(app, config, confdir)
     try:
         now = resolve_now(config.now)
     except NowError as exc:
@@ -106,13 +192,19 @@ def load_state(app: Sphinx) -> IncidentsState:
             exc,
             type=WARNING_TYPE,
             subtype="config",
-            location=config_location(confdir, "incidents_now"),
+            location=_conf_line(confdir, "incidents_now"),
         )
         now = resolve_now(None)
     if config.records_dir.is_dir():
-        roster_path = config.roster or default_roster_path([config.records_dir])
+        _check_discovery(config, confdir)
+        roster_path = choose_roster(config.roster, config.records_dir)
         result = check_paths(
-            [config.records_dir], policy, now, roster_path=roster_path, find_roster=False
+            [config.records_dir],
+            policy,
+            now,
+            roster_path=roster_path,
+            find_roster=False,
+            records_dir=config.records_dir,
         )
     else:
         logger.warning(
@@ -120,29 +212,34 @@ def load_state(app: Sphinx) -> IncidentsState:
             config.records_dir,
             type=WARNING_TYPE,
             subtype="config",
-            location=config_location(confdir, "incidents_dir"),
+            location=_conf_line(confdir, "incidents_dir"),
         )
         roster_path = None
         result = CheckResult()
-    for diagnostic in result.diagnostics:
-        message = f"{diagnostic.code} {diagnostic.message}"
-        if diagnostic.hint:
-            message += f" ({diagnostic.hint})"
-        logger.warning(
-            "%s",
-            message,
-            type=WARNING_TYPE,
-            subtype=diagnostic.code.lower(),
-            location=f"{diagnostic.path}:{diagnostic.line}",
-        )
+    # With a broken policy, the records are judged by the default one only so that pages
+    # can be written: their problems would be noise; the policy's are what check reports.
+    shown = policy_problems or result.diagnostics
+    report(shown, config.strict, list(app.config.suppress_warnings))
     state = IncidentsState(config, policy, now, result)
     state.by_id = result.by_id()
+    state.related_from = related_from(result.incidents)
+    # The policy as read (extends: included), not its file: a base file can change too.
     state.shared_fingerprint = _digest(
-        _read(policy_path), _read(roster_path), repr(config).encode()
+        repr(policy).encode(),
+        repr(policy_problems).encode(),
+        _read(roster_path),
+        repr(replace(config, strict=False)).encode(),
     )
     for incident in result.incidents:
         file_digest = result.digests.get(incident.id, "")
+        # A page links its related incidents both ways: the incidents naming it, and whether
+        # the ones it names exist (a link, or plain text), are part of what it shows.
+        naming = ",".join(state.related_from.get(incident.id, ()))
+        named = ",".join(f"{other}:{other in state.by_id}" for other in incident.related)
         state.fingerprints[incident.id] = _digest(
-            state.shared_fingerprint.encode(), file_digest.encode()
+            state.shared_fingerprint.encode(),
+            file_digest.encode(),
+            naming.encode(),
+            named.encode(),
         )
     return state

@@ -52,7 +52,7 @@ class Outcome:
 
 def argv_for(case: Case, args: list[str]) -> list[str]:
     if case.command == "build":
-        return [sys.executable, "-m", "sphinx", "-E", "-q", "-b", "html", *args]
+        return [sys.executable, "-m", "sphinx", "-E", "-b", "html", *args]
     return [sys.executable, "-m", "sphinx_incidents.cli.main", case.command, *args]
 
 

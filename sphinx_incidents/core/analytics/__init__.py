@@ -15,6 +15,11 @@ Conventions shared by all metrics (the docs quote them):
 - **Times** are compared as absolute instants, whatever UTC offset a record was written in;
   dates and months (``since``, ``until``, per-month counts) are taken in **UTC**.
 - **Open** means the current status is not one of the policy's ``closed_statuses``.
+- **Resolved** means the policy's ``milestones.resolved`` status: time to resolve ends at
+  its last entry while the incident stays closed.  A policy with two closed statuses
+  (``openverse-five-steps``: Resolved, then Reviewed after the retrospective) counts
+  Resolved, when the short-term fixes are in place; holding the review later does not
+  lengthen the time to resolve.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sphinx_incidents.core.analytics.basics import (
     format_timestamp,
     median,
     percentile,
+    related_from,
     utc,
 )
 from sphinx_incidents.core.analytics.leads import (
@@ -91,6 +97,7 @@ __all__ = [
     "metrics_report",
     "parse_table_options",
     "percentile",
+    "related_from",
     "sort_incidents",
     "status_spans",
     "timeline_rows",

@@ -100,3 +100,17 @@ def format_timestamp(moment: datetime) -> str:
     """``YYYY-MM-DD HH:MM UTC``: how tables and timelines show an instant."""
     moment = utc(moment)
     return f"{moment.date().isoformat()} {moment:%H:%M} UTC"  # isoformat pads every year
+
+
+def related_from(incidents: Iterable[Incident]) -> dict[str, list[str]]:
+    """For each incident id, the ids of the incidents whose ``related`` names it (sorted).
+
+    The reverse of ``related``: an incident page links both ways, so the earlier incident
+    of a recurrence shows the later one although only the later record names it.
+    """
+    found: dict[str, list[str]] = {}
+    for incident in incidents:
+        for other in incident.related:
+            if other != incident.id:
+                found.setdefault(other, []).append(incident.id)
+    return {key: sorted(ids) for key, ids in found.items()}

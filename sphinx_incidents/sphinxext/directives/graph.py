@@ -27,13 +27,18 @@ def transition_table(
     for number, edge in enumerate(path or [], start=1):
         steps.setdefault(edge, []).append(number)
     headers = ["From", "To"]
+    conditions = [policy.edge_condition(*edge) for edge in policy.transitions]
+    if any(conditions):
+        headers.append("Condition")
     if path is not None:
         headers.append("Steps")
     if counts is not None:
         headers.append("Count")
     rows: list[list[Cell]] = []
-    for edge in policy.transitions:
+    for edge, condition in zip(policy.transitions, conditions, strict=True):
         row: list[Cell] = [policy.status_label(edge[0]), policy.status_label(edge[1])]
+        if any(conditions):
+            row.append(condition)
         if path is not None:
             row.append(", ".join(f"#{n}" for n in steps.get(edge, [])) or None)
         if counts is not None:
