@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s bench``.
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s fuzz``,
+``nox -s bench``.
 
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
@@ -28,6 +29,32 @@ def tests(session: nox.Session, deps: list[str]) -> None:
     if deps is OLDEST or not shutil.which("chromium"):
         args += ["-m", "not browser"]
     session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
+
+
+FUZZ_BUDGETS = ("short", "default", "long")
+
+
+@nox.session(python="3.11")
+def fuzz(session: nox.Session) -> None:
+    """Fuzz check, the build and log with hypothesis (tests/fuzz/): random and hostile record
+    bytes, file names, rosters, policies and log arguments; no input may raise.
+
+    ``nox -s fuzz`` runs the default budget (about 3 minutes), ``nox -s fuzz -- short`` the
+    one CI runs (under a minute), ``nox -s fuzz -- long`` 25 times the default (about an
+    hour; before a release).  Other arguments go to pytest.
+    """
+    session.install("-e", ".[test]")
+    args = list(session.posargs)
+    budget = args.pop(0) if args and args[0] in FUZZ_BUDGETS else "default"
+    session.run(
+        "pytest",
+        "--fuzz",
+        "-m",
+        "fuzz",
+        "tests/fuzz",
+        *args,
+        env={"FUZZ_BUDGET": budget, "PYTHONHASHSEED": "0"},
+    )
 
 
 @nox.session(python="3.11")
