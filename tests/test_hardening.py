@@ -740,3 +740,40 @@ def test_escapes_never_reach_epub_xhtml_or_sphinx_warnings(tmp_path: Path) -> No
         data = page.read_bytes()
         assert b"\x1b" not in data and b"\x07" not in data and "\x9b".encode() not in data
         ElementTree.fromstring(data)  # well-formed XML
+
+
+def test_log_never_writes_through_a_symlink_out_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = record(tmp_path, BASE, "elsewhere.yaml")
+    folder = tmp_path / "incident_records"
+    folder.mkdir()
+    (folder / f"{ID}.yaml").symlink_to(outside)
+    monkeypatch.chdir(tmp_path)
+    now = ["--now", "2024-06-01T00:00:00Z"]
+    argv = ["--note", "x", "--by", "alex", *now]
+    assert main(["log", f"incident_records/{ID}.yaml", *argv]) == 1
+    assert "outside the records folder" in capsys.readouterr()[1]
+    assert main(["log", ID, *argv]) == 2  # by id: the link is not a record at all
+    assert outside.read_text(encoding="utf-8") == BASE
+
+
+def test_a_folder_policy_that_is_a_symlink_or_a_fifo_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "secret.txt").write_text("name: hunter2\n", encoding="utf-8")
+    folder = tmp_path / "incident_records"
+    folder.mkdir()
+    record(folder, BASE)
+    (folder / "_policy.yaml").symlink_to(tmp_path / "secret.txt")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--now", "2024-06-01T00:00:00Z"]) == 2
+    err = capsys.readouterr()[1]
+    assert "outside the records folder" in err and "hunter2" not in err
+    (folder / "_policy.yaml").unlink()
+    os.mkfifo(folder / "_policy.yaml")
+    assert main(["check", "--now", "2024-06-01T00:00:00Z"]) == 2
+    assert "FIFO" in capsys.readouterr()[1]

@@ -408,6 +408,10 @@ def run_log(args: argparse.Namespace) -> int:
     roster = _roster(project)
     event = _event(args, at)
     known = _known_ids(folder if folder is not None else path.parent)
+    escape = escaping_symlink(path, folder if folder is not None else path.parent)
+    if escape is not None:  # log would write through it, to a file of the machine
+        _refused("log", f"{display_path(path)} is a {escape.message}; nothing written")
+        return EXIT_ERRORS
     if not args.force and read_only(path):
         _refused(
             "log",

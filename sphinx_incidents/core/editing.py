@@ -524,6 +524,9 @@ def _remove_leftovers(target: Path) -> None:
             leftover.unlink()
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the record ``path`` (read, validate, write inside).
@@ -534,7 +537,7 @@ def locked(path: Path) -> Iterator[None]:
     :class:`FileNotFoundError` when the file does not exist.
     """
     while True:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # a FIFO swapped in: no hang
         try:
             _lock(fd)
             held = os.fstat(fd)

@@ -491,6 +491,25 @@ def case_roster_symlink_to_a_secret(root: Path) -> list[str]:
     return CHECK
 
 
+@case("check", ("POLICY", "outside the records folder"), exit=(2,), absent=(SECRET,))
+def case_folder_policy_symlink_to_a_secret(root: Path) -> list[str]:
+    """The records folder's own _policy.yaml is a symlink to a file outside."""
+    (root / "secret.txt").write_text(f"name: {SECRET}\n", encoding="utf-8")
+    folder = records(root)
+    (folder / "_policy.yaml").symlink_to(root / "secret.txt")
+    write(folder, BASE)
+    return CHECK
+
+
+@case("check", ("POLICY", "FIFO"), exit=(2,))
+def case_folder_policy_fifo(root: Path) -> list[str]:
+    """The records folder's own _policy.yaml is a FIFO (it was ignored silently)."""
+    folder = records(root)
+    os.mkfifo(folder / "_policy.yaml")
+    write(folder, BASE)
+    return CHECK
+
+
 @case("check", ("INC014",))
 def case_symlinked_folder_outside(root: Path) -> list[str]:
     """A subfolder that is a symlink to /etc."""
@@ -544,6 +563,14 @@ def case_log_2gb_record(root: Path) -> list[str]:
     """log on a 2 GB sparse record given by path."""
     path = sparse(records(root) / f"{ID}.yaml")
     return [str(path), *LOG[1:]]
+
+
+@case("log", ("outside the records folder",), exit=(1,))
+def case_log_through_a_symlink_given_by_path(root: Path) -> list[str]:
+    """log PATH where PATH is a symlink to a record outside: it would write through it."""
+    write(root, BASE, "elsewhere.yaml")
+    (records(root) / f"{ID}.yaml").symlink_to(root / "elsewhere.yaml")
+    return [f"incident_records/{ID}.yaml", *LOG[1:]]
 
 
 @case("log", ("no incident",), exit=(2,))
