@@ -180,7 +180,9 @@ EX["INC010"] = (
     None,
 )
 EX["INC011"] = (
-    "Two files have the same id, such as `x.yaml` and `x.yml`.",
+    "Two files have the same id: `x.yaml` and `x.yml`, or files of one name in two "
+    "folders (`2024/x.yaml` and `2025/x.yaml`): ids are unique across all folders. The "
+    "message names both files.",
     [(ID + ".yaml", BASE), (ID + ".yml", BASE)],
     "Delete or rename one of them.",
     [(ID + ".yaml", BASE)],
