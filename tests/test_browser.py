@@ -7,7 +7,9 @@ tests then assert on what the visit recorded:
 
 - no console errors and no uncaught exceptions on any page;
 - no request needed for rendering left 127.0.0.1;
-- every ``pre.mermaid`` diagram became an SVG, without a Mermaid syntax error;
+- every ``pre.mermaid`` diagram became an SVG, without a Mermaid syntax error, also when
+  the site is opened from disk (``file://``), and for a site with its own diagrams of
+  every type (``tests/roots/test-mermaid``), whose ELK diagrams are drawn by ELK;
 - every same-origin link resolves (no 404), and its ``#fragment`` exists on the target;
 - a sortable incident table re-orders when a header is clicked.
 
@@ -63,6 +65,11 @@ SCREENSHOT_PAGE = "incidents/2026-11-20-api-search-5xx-after-es-upgrade.html"
 # would not change what the reader sees.
 RENDERING = {"document", "stylesheet", "script", "image", "font", "fetch", "xhr", "media"}
 MERMAID_TIMEOUT_MS = 20_000
+# Diagrams drawn: a diagram's SVG may hold more SVGs (icons), so count the diagrams.
+DRAWN = (
+    "Array.from(document.querySelectorAll('pre.mermaid'))"
+    ".filter(p => p.querySelector('svg')).length"
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -149,9 +156,11 @@ class Visit:
 class OfflinePage:
     """A Playwright page that only reaches ``base`` and records everything suspicious."""
 
-    def __init__(self, browser: Any, base: str) -> None:
+    def __init__(self, browser: Any, base: str, init_script: str | None = None) -> None:
         self.base = base
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        if init_script:
+            self.context.add_init_script(init_script)
         self.page = self.context.new_page()
         self.visit = Visit(base)
         self.page.route("**/*", self._route)
@@ -162,7 +171,11 @@ class OfflinePage:
 
     def _route(self, route: Any) -> None:
         request = route.request
-        if urlsplit(request.url).hostname == "127.0.0.1":
+        parts = urlsplit(request.url)
+        # the server on 127.0.0.1, or the built site's own files when opened from disk
+        if parts.hostname == "127.0.0.1" or (
+            parts.scheme == "file" and request.url.startswith(self.base)
+        ):
             route.continue_()
         else:
             self.visit.aborted.append((request.resource_type, request.url))
@@ -190,11 +203,9 @@ class OfflinePage:
             # A timeout is reported through mermaid_svg below.
             with suppress(sync_api.TimeoutError):
                 self.page.wait_for_function(
-                    "n => document.querySelectorAll('pre.mermaid svg').length >= n",
-                    arg=total,
-                    timeout=MERMAID_TIMEOUT_MS,
+                    f"n => {DRAWN} >= n", arg=total, timeout=MERMAID_TIMEOUT_MS
                 )
-        self.visit.mermaid_svg = self.page.locator("pre.mermaid svg").count()
+        self.visit.mermaid_svg = self.page.evaluate(f"() => {DRAWN}")
         self.visit.mermaid_errors = self.page.evaluate(
             "() => Array.from(document.querySelectorAll('pre.mermaid svg'))"
             ".filter(svg => /Syntax error|Parse error/i.test(svg.textContent)).length"
@@ -289,6 +300,115 @@ def test_every_mermaid_diagram_renders_offline(site_visit: dict[str, Visit]) -> 
     # The policy page and every incident page draw the status graph.
     assert site_visit["policy.html"].mermaid >= 1
     assert site_visit[SCREENSHOT_PAGE].mermaid >= 1
+
+
+# --- opened from disk ------------------------------------------------------------------------
+#
+# From file:// the page's origin is "null" and Chromium blocks every ES module import of a
+# file; the README tells readers to open the built site that way.
+
+
+def visit_from_disk(browser: Any, out: Path, init_script: str | None = None) -> dict[str, Visit]:
+    """Every page of the site built in ``out``, opened as file:// URLs."""
+    offline = OfflinePage(browser, out.as_uri() + "/", init_script)
+    try:
+        return {path: offline.open(path) for path in html_pages(out)}
+    finally:
+        offline.close()
+
+
+def _not_drawn(visits: dict[str, Visit]) -> dict[str, str]:
+    return {
+        path: f"{visit.mermaid_svg}/{visit.mermaid} rendered, {visit.mermaid_errors} errors"
+        for path, visit in visits.items()
+        if visit.mermaid_svg != visit.mermaid or visit.mermaid_errors
+    }
+
+
+def _errors(visits: dict[str, Visit]) -> dict[str, list[str]]:
+    found = {path: [*v.console_errors, *v.page_errors] for path, v in visits.items()}
+    return {path: errors for path, errors in found.items() if errors}
+
+
+def test_every_diagram_renders_when_the_site_is_opened_from_disk(
+    browser: Any, docs_out: Path
+) -> None:
+    visits = visit_from_disk(browser, docs_out)
+    assert _not_drawn(visits) == {}
+    assert _errors(visits) == {}
+    assert sum(len(v.aborted) for v in visits.values()) == 0
+    assert visits[SCREENSHOT_PAGE].mermaid >= 1
+    assert sum(v.mermaid for v in visits.values()) >= 20
+
+
+# Counts the calls of every layout loader registered through the global Mermaid: the ELK
+# bundle registers its layouts that way, and Mermaid calls the loader to draw with one.
+COUNT_LAYOUT_LOADS = """
+(() => {
+  let current;
+  Object.defineProperty(globalThis, "mermaid", {
+    configurable: true,
+    get() { return current; },
+    set(value) {
+      current = value;
+      const register = value.registerLayoutLoaders.bind(value);
+      value.registerLayoutLoaders = (loaders) => register(loaders.map((entry) => ({
+        ...entry,
+        loader: async () => {
+          globalThis.__layoutLoads = (globalThis.__layoutLoads || 0) + 1;
+          return entry.loader();
+        },
+      })));
+    },
+  });
+})();
+"""
+
+
+@pytest.fixture(scope="session")
+def own_mermaid_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/roots/test-mermaid: a site with its own Mermaid fences, configuring nothing."""
+    source = tmp_path_factory.mktemp("own-mermaid-src")
+    shutil.copytree(HERE / "roots" / "test-mermaid", source, dirs_exist_ok=True)
+    out = tmp_path_factory.mktemp("own-mermaid-html")
+    sphinx_build(source, out, "-W")
+    return out
+
+
+def test_the_sites_own_diagrams_render_from_disk_with_the_bundle(
+    browser: Any, own_mermaid_out: Path
+) -> None:
+    visits = visit_from_disk(browser, own_mermaid_out, COUNT_LAYOUT_LOADS)
+    assert _not_drawn(visits) == {}
+    assert _errors(visits) == {}
+    assert visits["diagrams.html"].mermaid == 18  # one of each diagram type on the page
+    assert visits["elk.html"].mermaid == 3
+    offline = OfflinePage(browser, own_mermaid_out.as_uri() + "/", COUNT_LAYOUT_LOADS)
+    try:
+        # ELK draws the diagrams that ask for it (no silent fallback to the default layout)
+        offline.open("elk.html")
+        assert offline.page.evaluate("() => globalThis.__layoutLoads || 0") >= 1
+        offline.open("diagrams.html")
+        assert offline.page.evaluate("() => globalThis.__layoutLoads || 0") == 0
+        # :zoom: works: d3 (vendored too) wraps the diagram in a zoomable group
+        offline.page.wait_for_function(
+            "() => document.querySelector('pre.mermaid svg g.wrapper') !== null",
+            timeout=MERMAID_TIMEOUT_MS,
+        )
+    finally:
+        offline.close()
+
+
+def test_the_sites_own_diagrams_render_over_http(browser: Any, own_mermaid_out: Path) -> None:
+    with serve(own_mermaid_out) as base:
+        offline = OfflinePage(browser, base)
+        try:
+            visits = {path: offline.open(path) for path in html_pages(own_mermaid_out)}
+        finally:
+            offline.close()
+    assert _not_drawn(visits) == {}
+    assert _errors(visits) == {}
+    assert sum(len(v.aborted) for v in visits.values()) == 0
 
 
 class _Ids(HTMLParser):

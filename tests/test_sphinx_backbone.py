@@ -152,9 +152,13 @@ def test_record_problems_warn_on_every_build(project: Path, make_app) -> None:
     assert "INC023" not in quiet.warning.getvalue()
 
 
-@pytest.mark.parametrize("builder", ["html", "dirhtml", "singlehtml", "latex", "text"])
+@pytest.mark.parametrize(
+    "builder", ["html", "dirhtml", "singlehtml", "json", "pickle", "latex", "text", "epub"]
+)
 def test_every_builder_writes_incident_pages(builder: str, make_app, project: Path) -> None:
-    app = make_app(builder, srcdir=project)
+    # default settings; EPUB3 only asks for a version and a copyright
+    metadata = {"version": "1.0", "copyright": "the authors"}
+    app = make_app(builder, srcdir=project, confoverrides=metadata)
     app.build()
     warnings = app.warning.getvalue()
     assert "WARNING" not in warnings and "ERROR" not in warnings, warnings
@@ -168,6 +172,19 @@ def test_every_builder_writes_incident_pages(builder: str, make_app, project: Pa
     elif builder == "latex":
         tex = next(out.glob("*.tex")).read_text("utf-8")
         assert "API search times out" in tex and "Status path" in tex
+    elif builder in ("json", "pickle"):
+        suffix = ".fjson" if builder == "json" else ".fpickle"
+        page = out / "incidents" / f"2024-03-01-api-search-timeouts{suffix}"
+        assert page.is_file()
+        if builder == "json":
+            body = json.loads(page.read_text("utf-8"))["body"]
+            assert "API search times out" in body and 'class="mermaid' in body
+    elif builder == "epub":
+        xhtml = (out / "incidents/2024-03-01-api-search-timeouts.xhtml").read_text("utf-8")
+        # e-book readers rarely run scripts: the status path is its table, not Mermaid source
+        assert "API search times out" in xhtml and "Status path" in xhtml
+        assert 'class="mermaid' not in xhtml
+        assert not (out / "_static" / "mermaid").exists()
     else:
         text = (out / "incidents" / "2024-03-01-api-search-timeouts.txt").read_text("utf-8")
         assert "API search times out" in text and "Timeline" in text

@@ -27,8 +27,12 @@ from sphinx.builders import Builder
 from sphinx.domains import Domain, ObjType
 from sphinx.environment import BuildEnvironment
 from sphinx.roles import XRefRole
-from sphinx.util.nodes import make_refnode
+from sphinx.util import logging
+from sphinx.util.nodes import clean_astext, make_refnode
 
+from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME, doc_anchor
+
+logger = logging.getLogger(__name__)
 ALL = "*"
 NOW = "now"
 ViewParams = tuple[tuple[str, str], ...]
@@ -62,7 +66,10 @@ class IncidentDomain(Domain):
     object_types = {"incident": ObjType("incident", "incident")}
     roles = {"incident": IncidentRole(warn_dangling=True)}
     initial_data = {"incidents": {}, "deps": {}, "rendered": {}, "views": {}}
-    dangling_warnings = {"incident": "unknown incident id %(target)r"}
+    dangling_warnings = {
+        "incident": "unknown incident id %(target)r",
+        "doc": "unknown document: %(target)r",
+    }
     data_version = 3  # 2: "rendered", 3: "views"
 
     @property
@@ -117,7 +124,9 @@ class IncidentDomain(Domain):
         node: pending_xref,
         contnode: Element,
     ) -> nodes.reference | None:
-        entry = self.incidents.get(target)
+        if typ == "doc":  # a document and a #fragment, from a link in record text
+            return _resolve_doc(env, fromdocname, builder, target, node, contnode)
+        entry = self.incidents.get(target.removeprefix(INCIDENT_SCHEME))
         if entry is None:
             return None
         docname, anchor, title = entry
@@ -136,6 +145,8 @@ class IncidentDomain(Domain):
         node: pending_xref,
         contnode: Element,
     ) -> list[tuple[str, nodes.reference]]:
+        # "incident:ID" too, so that a MyST page's [text](incident:ID) (resolved like the
+        # "any" role) works as it does in record text
         ref = self.resolve_xref(env, fromdocname, builder, "incident", target, node, contnode)
         return [("incident:incident", ref)] if ref is not None else []
 
@@ -146,6 +157,37 @@ class IncidentDomain(Domain):
         # (the incident's title) beside the id.
         for incident_id, (docname, anchor, _title) in self.incidents.items():
             yield incident_id, incident_id, "incident", docname, anchor, 1
+
+
+def _resolve_doc(
+    env: BuildEnvironment,
+    fromdocname: str,
+    builder: Builder,
+    target: str,
+    node: pending_xref,
+    contnode: Element,
+) -> nodes.reference | None:
+    """``std:doc`` with a fragment: a link to a heading or target of another document."""
+    if target not in env.all_docs:
+        return None
+    fragment = str(node.get("reffragment") or "")
+    anchor = doc_anchor(env, target, fragment) if fragment else None
+    if fragment and anchor is None:
+        logger.warning(
+            "no heading or target %r in document %r",
+            fragment,
+            target,
+            location=node,
+            type="ref",
+            subtype="doc",
+        )
+        anchor = fragment
+    if node.get("refexplicit"):
+        inner: Element = contnode
+    else:
+        title = clean_astext(env.titles[target]) if target in env.titles else target
+        inner = nodes.inline(title, title, classes=["xref", "std", "std-ref"])
+    return make_refnode(builder, fromdocname, target, anchor or "", inner)
 
 
 def incident_xref(incident_id: str, text: str | None = None) -> pending_xref:

@@ -26,14 +26,18 @@ from sphinx_incidents.core.analytics import (
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import person
-from sphinx_incidents.sphinxext.directives.timeline import events_table, status_time_view
+from sphinx_incidents.sphinxext.directives.timeline import (
+    events_table,
+    field_source,
+    status_time_view,
+)
 from sphinx_incidents.sphinxext.domain import (
     NOW,
     incident_domain,
     incident_xref,
     note_dependency,
 )
-from sphinx_incidents.sphinxext.markdown import markdown_nodes
+from sphinx_incidents.sphinxext.markdown import RecordText
 from sphinx_incidents.sphinxext.nodes import (
     Cell,
     badge,
@@ -82,6 +86,7 @@ class IncidentDirective(SphinxDirective):
                 state.now,
                 anchor,
                 state.result.roster,
+                RecordText.for_env(self.env, state.config.pages),
                 graph="no-graph" not in self.options,
                 related=related_entries(incident, state.related_from, state.by_id),
             )
@@ -107,6 +112,7 @@ def render_incident(
     now: datetime,
     anchor: str,
     roster: Roster | None,
+    text: RecordText,
     graph: bool = True,
     related: Sequence[tuple[str, bool, bool]] = (),
 ) -> nodes.section:
@@ -151,9 +157,11 @@ def render_incident(
         ("Recorded by", person(roster, incident.recorded_by)),
     ]
     page += field_list(facts)
-    page += section(f"{anchor}-summary", "Summary", *markdown_nodes(incident.summary))
+    summary = text.render(incident.summary, field_source(incident, incident.source, "summary"))
+    page += section(f"{anchor}-summary", "Summary", *summary)
     if incident.impact:
-        page += section(f"{anchor}-impact", "Impact", *markdown_nodes(incident.impact))
+        impact = text.render(incident.impact, field_source(incident, incident.source, "impact"))
+        page += section(f"{anchor}-impact", "Impact", *impact)
     if graph:
         path = incident_path(incident)
         code = mermaid.status_graph(policy, highlight=path, current=incident.current_status)
@@ -173,7 +181,7 @@ def render_incident(
     page += section(
         f"{anchor}-timeline",
         "Timeline",
-        events_table(incident, policy, roster, now),
+        events_table(incident, policy, roster, now, text),
         nodes.rubric("Time per status", "Time per status"),
         status_time_view(incident, policy, now),
     )
@@ -218,7 +226,8 @@ def render_incident(
         ]
         if retro.root_cause:
             children.append(nodes.rubric("Root cause", "Root cause"))
-            children.extend(markdown_nodes(retro.root_cause))
+            where = field_source(incident, retro.source, "root_cause")
+            children.extend(text.render(retro.root_cause, where))
         if retro.five_whys:
             children.append(nodes.rubric("Five whys", "Five whys"))
             children.append(_list(retro.five_whys, nodes.enumerated_list()))

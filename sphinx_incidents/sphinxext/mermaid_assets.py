@@ -1,104 +1,182 @@
-"""Serve Mermaid from the built site's own ``_static/`` folder instead of a CDN.
+"""Mermaid for the built site: the site's own configuration, or an offline bundle.
 
-sphinxcontrib-mermaid renders diagrams in the browser by default. To do that, it adds
-``import mermaid from "<url>"`` to each page, and by default the URL is on a CDN
-(cdn.jsdelivr.net). It may also add a d3 ``<script>`` and, on 1.x, an ELK import
-from the same CDN. A site built on a machine with no internet access has to work
-offline, so this module:
+sphinxcontrib-mermaid renders diagrams in the browser. On each page with a diagram it adds a
+``<script type="module">`` that does ``import mermaid from "<url>"``, by default from a CDN
+(1.x also loads d3 and the ELK layout from there). This module decides who provides Mermaid:
 
-* copies the vendored ES-module build of Mermaid and d3 from ``static/mermaid/`` to
-  ``<outdir>/_static/mermaid/``. ``tools/update_mermaid.sh`` refreshes those files.
-* points sphinxcontrib-mermaid at that copy. The right setting depends on the release:
+**The site configures sphinxcontrib-mermaid** (any ``mermaid_*`` or ``d3_*`` setting in
+``conf.py`` or with ``-D``): nothing here changes anything. Incident diagrams are ordinary
+``mermaid`` nodes and use that configuration, exactly like the site's own diagrams.
 
-  - **2.0.3 and later** resolve ``mermaid_use_local`` against ``_static/`` for each
-    page (``_resolve_local_url``). We set it once to ``mermaid/mermaid.esm.min.mjs``.
-  - **1.x to 2.0.1** paste ``mermaid_use_local`` into the page as given. 1.x also
-    passes it to ``add_js_file``, which puts ``_static/`` in front of it. A
-    page-relative ``import`` and a root-relative ``<script src>`` can't both be right
-    from a single value. So before each page, we set the value to a page-relative
-    URL with ``#://`` at the end. Sphinx leaves a URL that contains ``://`` as it is,
-    and the browser ignores the fragment. Both tags then load the same module. 1.x
-    also saves its ``import`` line in ``mermaid_init_js`` on the first page. That
-    value is reset for each page, unless the project set it itself.
-  - **2.0.2** resolves the value but leaves a bare ``_static/...`` specifier on
-    top-level pages, which doesn't work. Upstream fixed this in 2.0.3. We warn and
-    leave 2.0.2 on the CDN.
-  - ``d3_use_local`` only ever goes to ``add_js_file``, so on every release it's
-    ``mermaid/d3/d3.min.js`` (Sphinx puts ``_static/`` in front).
-  - 1.x turns on the ELK layout plugin by default (``mermaid_include_elk = "0.1.4"``),
-    and it comes from the CDN. ELK bundles elkjs, which is EPL-2.0, so we don't vendor
-    it. We switch it off, which matches the 2.x default.
+**The site configures nothing** (and ``incidents_mermaid_local`` is true, the default):
+the vendored bundle in ``static/mermaid/`` (``tools/update_mermaid.sh``) is copied to
+``<outdir>/_static/mermaid/`` and used, for the site's diagrams as well, so that pages
+never contact a CDN and render when opened from disk:
 
-Settings that the project chose itself always win. If ``mermaid_use_local`` or
-``mermaid_version`` is set in ``conf.py`` or with ``-D``, we leave Mermaid alone. The
-same applies to ``d3_use_local``/``d3_version`` and to ELK. ``incidents_mermaid_local =
-False`` turns this module off completely.
+- Mermaid is the *classic* build, ``mermaid.min.js``, loaded with a plain deferred
+  ``<script src>`` on every page where sphinxcontrib-mermaid adds its own script. It sets
+  ``globalThis.mermaid``. From ``file://``, Chromium refuses every ES module import of a
+  file (the page's origin is ``null``, so the CORS check fails), and sphinxcontrib-mermaid
+  only knows ``import mermaid from "<url>"``; so ``<url>`` becomes a ``data:`` module,
+  ``export default globalThis.mermaid;``, which any origin may import. Deferred classic
+  scripts and module scripts run in document order, and ours comes first (lower priority).
+- How that URL reaches the page depends on the release:
+
+  - **1.x to 2.0.1** paste ``mermaid_use_local`` into the ``import`` as given (1.x also
+    passes it to ``add_js_file``). We set it to the ``data:`` URL plus ``#://``: Sphinx
+    leaves a URL containing ``://`` as it is, and the fragment is dropped by the browser.
+  - **2.0.2 and later** resolve ``mermaid_use_local`` against ``_static/`` for each page
+    (``_resolve_local_url``), which would mangle a ``data:`` URL. We set it to
+    ``mermaid/mermaid-global.mjs`` (a real file with the same one line, so HTTP works
+    whatever happens) and, after sphinxcontrib-mermaid's handler, replace the resolved URL
+    in its module scripts with the ``data:`` URL. Its own resolver computes the string we
+    replace, so 2.0.2's bare ``_static/...`` specifier is fixed too.
+- d3 is ``mermaid/d3/d3.min.js`` (1.x loads it on every diagram page, 2.x for ``:zoom:``).
+- The ELK layout: sphinxcontrib-mermaid 1.x loads ``@mermaid-js/layout-elk`` 0.1.4 from the
+  CDN on every page by default (2.x does not). We switch that off and instead load the
+  vendored classic build of the same release (which bundles elkjs, EPL-2.0) on the pages
+  whose diagrams ask for ELK (``layout: elk``, ``flowchart-elk``, ``defaultRenderer:
+  "elk"``: any diagram source containing the word ``elk``), whatever the release. Only
+  then is it copied to the output, so a site that never uses ELK never publishes it.
+  Without it, Mermaid falls back to its default layout and the diagram still renders.
+
+Builders that do not write pages a browser runs (``json``, ``pickle``: their ``pathto``
+takes no ``resource`` argument; ``epub``, whose readers rarely run scripts and get the
+diagrams' fallback tables instead) are left alone, as is everything when
+``sphinxcontrib.mermaid`` is not loaded.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+import shutil
 import sys
+import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.fileutil import copy_asset
 
-__all__ = ["setup_mermaid_assets"]
+__all__ = ["setup_mermaid_assets", "site_mermaid_settings", "writes_browser_pages"]
 
 logger = logging.getLogger(__name__)
 
 VENDORED_DIR = Path(__file__).parent / "static" / "mermaid"
 """The vendored files. They are copied to ``<outdir>/_static/mermaid/``."""
-_ENTRY = "mermaid/mermaid.esm.min.mjs"  # relative to _static/
-_D3 = "mermaid/d3/d3.min.js"  # relative to _static/
+_MERMAID = "mermaid/mermaid.min.js"  # relative to _static/
+_SHIM = "mermaid/mermaid-global.mjs"
+_D3 = "mermaid/d3/d3.min.js"
+_ELK_DIR = "elk"  # inside VENDORED_DIR and _static/mermaid/
+_ELK = "mermaid/elk/mermaid-layout-elk.min.js"
+SHIM_URL = "data:text/javascript,export%20default%20globalThis.mermaid;"
+"""The module ``import mermaid from ...`` gets: the classic build's global Mermaid."""
 # Sphinx leaves a URL that contains "://" untouched (no "_static/" prefix, no
 # re-relativising, no checksum query). The browser drops the fragment.
 _VERBATIM = "#://"
+# Before sphinxcontrib-mermaid's scripts (mermaid_js_priority, 500 unless the site sets it,
+# in which case we are not serving anything).
+_PRIORITY = 499
+_ELK_WORD = re.compile(r"\belk\b")
+_SETTING_PREFIXES = ("mermaid_", "d3_")
 
 
-def _user_set(config: Config, *names: str) -> bool:
-    """Tell whether ``conf.py`` or ``-D`` sets any of *names*, whatever the value."""
+def site_mermaid_settings(config: Config) -> list[str]:
+    """The sphinxcontrib-mermaid settings ``conf.py`` or ``-D`` sets, whatever the value."""
     raw: dict[str, Any] = getattr(config, "_raw_config", {})
-    return any(name in raw or name in config.overrides for name in names)
+    names = set(raw) | set(config.overrides)
+    return sorted(n for n in names if n.startswith(_SETTING_PREFIXES) and n in config)
 
 
-def _local_url_support() -> str:
-    """Probe how the loaded sphinxcontrib-mermaid treats ``mermaid_use_local``.
+def writes_browser_pages(builder: Builder) -> bool:
+    """HTML pages a browser opens with their scripts: not json/pickle, not epub."""
+    from sphinx.builders._epub_base import EpubBuilder
+    from sphinxcontrib.serializinghtml import SerializingHTMLBuilder
 
-    Returns ``"resolved"`` (2.0.3+), ``"verbatim"`` (1.x to 2.0.1) or ``"broken"``
-    (2.0.2, whose resolver yields the bare specifier ``_static/...`` on top-level pages).
-    """
+    return (
+        builder.format == "html"
+        and isinstance(builder, StandaloneHTMLBuilder)
+        and not isinstance(builder, (SerializingHTMLBuilder, EpubBuilder))
+    )
+
+
+def _resolver() -> Any:
+    """sphinxcontrib-mermaid's per-page URL resolver (2.0.2+), or ``None`` (1.x to 2.0.1)."""
     resolve = getattr(sys.modules.get("sphinxcontrib.mermaid"), "_resolve_local_url", None)
-    if not callable(resolve):
-        return "verbatim"
-    probe = resolve("m.mjs", {"pathto": lambda uri, resource=False: uri})
-    return "resolved" if probe == "./_static/m.mjs" else "broken"
+    return resolve if callable(resolve) else None
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    """Copy a file so that no reader (or parallel writer) ever sees half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    os.close(handle)
+    try:
+        shutil.copy(source, temporary)  # the source's mode too: mkstemp makes it 0600
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@functools.cache
+def _checksum(name: str) -> str:
+    """What Sphinx appends as ``?v=`` to a local script, computed once per process."""
+    content = (VENDORED_DIR / name.removeprefix("mermaid/")).read_bytes()
+    return format(zlib.crc32(content.translate(None, b"\r")), "08x")
+
+
+def _script_url(name: str, context: dict[str, Any]) -> str:
+    """The page-relative URL of ``_static/<name>``, with its checksum, for ``add_js_file``.
+
+    Sphinx would compute the checksum itself, but 8.1 reads the file again for every page
+    (10 ms a page for the 3.5 MB Mermaid, 10 s at 1,000 incident pages); 9 caches it. A URL
+    with ``://`` is taken as it is, so we hand over the finished one.
+    """
+    return f"{context['pathto']('_static/' + name, resource=True)}?v={_checksum(name)}{_VERBATIM}"
 
 
 @dataclass
-class _State:
-    per_page: bool = False  # sphinxcontrib-mermaid < 2.0.3: set the URL for each page
-    init_js: str | None = None  # 1.x default mermaid_init_js, restored for each page
+class _Plan:
+    serve: bool = False  # the site configures nothing: the vendored bundle is used
+    rewrite: bool = False  # 2.0.2+: replace the resolved import URL on each page
+    elk_copied: bool = False
 
 
 def setup_mermaid_assets(app: Sphinx) -> None:
-    """Register ``incidents_mermaid_local`` and serve Mermaid locally when it is true.
+    """Register ``incidents_mermaid_local`` and serve the bundle when the site configures
+    no Mermaid of its own (see the module docstring).
 
-    Call this from the extension's ``setup()``. sphinxcontrib-mermaid can be loaded
-    before or after this runs. If it isn't loaded at all, nothing changes.
+    Call this from the extension's ``setup()``; sphinxcontrib-mermaid must be set up.
     """
     if "incidents_mermaid_local" not in app.config:
         app.add_config_value("incidents_mermaid_local", True, "html", types=frozenset({bool}))
-    state = _State()
+    plan = _Plan()
 
-    def config_inited(app: Sphinx, config: Config) -> None:
+    def builder_inited(app: Sphinx) -> None:
+        config = app.config
         if not config.incidents_mermaid_local or "mermaid_use_local" not in config:
             return
-        if not (VENDORED_DIR / "mermaid.esm.min.mjs").is_file():
+        settings = site_mermaid_settings(config)
+        if settings:
+            logger.info(
+                "sphinx-incidents: conf.py configures sphinxcontrib-mermaid (%s); all "
+                "diagrams use that configuration",
+                ", ".join(settings),
+            )
+            return
+        if not writes_browser_pages(app.builder):
+            return
+        if not (VENDORED_DIR / "mermaid.min.js").is_file():
             logger.warning(
                 "incidents_mermaid_local: %s is missing, Mermaid will load from a CDN",
                 VENDORED_DIR,
@@ -106,54 +184,65 @@ def setup_mermaid_assets(app: Sphinx) -> None:
                 subtype="mermaid",
             )
             return
-        if not _user_set(config, "d3_use_local", "d3_version"):
-            config.d3_use_local = _D3
-        if "mermaid_elk_version" not in config and not _user_set(
-            config, "mermaid_include_elk", "mermaid_elk_use_local"
-        ):
-            config.mermaid_include_elk = ""  # 1.x only: ELK on by default, from the CDN
-        if _user_set(config, "mermaid_use_local", "mermaid_version"):
-            return
-        support = _local_url_support()
-        if support == "resolved":
-            config.mermaid_use_local = _ENTRY
-        elif support == "broken":
-            logger.warning(
-                "incidents_mermaid_local: this sphinxcontrib-mermaid release cannot load a "
-                "local Mermaid on top-level pages; use 2.0.3 or later. Mermaid will load "
-                "from a CDN",
-                type="incidents",
-                subtype="mermaid",
-            )
+        plan.serve = True
+        config.d3_use_local = _D3
+        config.mermaid_include_elk = False  # 1.x: on by default, from the CDN
+        if _resolver() is None:
+            config.mermaid_use_local = SHIM_URL + _VERBATIM
         else:
-            state.per_page = True
-            if "mermaid_init_js" in config and not _user_set(config, "mermaid_init_js"):
-                state.init_js = config.mermaid_init_js
+            config.mermaid_use_local = _SHIM
+            plan.rewrite = True
+        copy_asset(
+            VENDORED_DIR,
+            Path(app.builder.outdir) / "_static" / "mermaid",
+            excluded=lambda path: Path(path).parts[:1] == (_ELK_DIR,),
+            force=True,
+        )
 
-    def page_context(
+    def add_scripts(
         app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
     ) -> None:
-        if not state.per_page:
+        """Before sphinxcontrib-mermaid's handler: the classic Mermaid (and ELK) scripts."""
+        if not plan.serve:
             return
-        url: str = context["pathto"]("_static/" + _ENTRY, resource=True)
-        if not url.startswith(("./", "../", "/")):
-            url = "./" + url  # a bare path is not a valid ES module specifier
-        app.config.mermaid_use_local = url + _VERBATIM
-        if state.init_js is not None:
-            app.config.mermaid_init_js = state.init_js
+        from sphinxcontrib.mermaid import mermaid
 
-    def builder_inited(app: Sphinx) -> None:
-        if (
-            app.config.incidents_mermaid_local
-            and "mermaid_use_local" in app.config
-            and app.builder.format == "html"
-            and app.builder.name != "epub"
-            and VENDORED_DIR.is_dir()
-        ):
-            dest = Path(app.builder.outdir) / "_static" / "mermaid"
-            copy_asset(VENDORED_DIR, dest, force=True)
+        # sphinxcontrib-mermaid adds its script to pages without a doctree too (search, ...)
+        codes = [str(n["code"]) for n in doctree.findall(mermaid)] if doctree else None
+        if codes == []:
+            return
+        builder = app.builder
+        assert isinstance(builder, StandaloneHTMLBuilder)
+        builder.add_js_file(_script_url(_MERMAID, context), priority=_PRIORITY, defer="defer")
+        if codes and any(_ELK_WORD.search(code) for code in codes):
+            if not plan.elk_copied:
+                for source in (VENDORED_DIR / _ELK_DIR).iterdir():
+                    target = Path(builder.outdir) / "_static" / "mermaid" / _ELK_DIR
+                    _copy_atomic(source, target / source.name)
+                plan.elk_copied = True
+            builder.add_js_file(_script_url(_ELK, context), priority=_PRIORITY, defer="defer")
 
-    app.connect("config-inited", config_inited)
+    def rewrite_import(
+        app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+    ) -> None:
+        """After sphinxcontrib-mermaid's handler (2.0.2+): import the ``data:`` module."""
+        resolve = _resolver()
+        if not (plan.serve and plan.rewrite) or resolve is None:
+            return
+        resolved = json.dumps(resolve(_SHIM, context))
+        wanted = json.dumps(SHIM_URL)
+        scripts = context.get("script_files")
+        if not isinstance(scripts, list):
+            return
+        for index, script in enumerate(scripts):
+            attributes = getattr(script, "attributes", None)
+            if not isinstance(attributes, dict):
+                continue
+            body = attributes.get("body")
+            if isinstance(body, str) and resolved in body:
+                changed = {**attributes, "body": body.replace(resolved, wanted)}
+                scripts[index] = type(script)(script.filename, priority=script.priority, **changed)
+
     app.connect("builder-inited", builder_inited)
-    # Before sphinxcontrib-mermaid's own handler (priority 500) reads the value.
-    app.connect("html-page-context", page_context, priority=499)
+    app.connect("html-page-context", add_scripts, priority=_PRIORITY)
+    app.connect("html-page-context", rewrite_import, priority=501)

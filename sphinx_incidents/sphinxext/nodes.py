@@ -40,10 +40,20 @@ def diagram(code: str, fallback: nodes.Node, caption: str | None = None) -> inci
 
 
 class KeepMermaidForHtml(SphinxPostTransform):
-    """HTML builders: keep the Mermaid rendering of each diagram."""
+    """HTML builders: keep the Mermaid rendering of each diagram.
+
+    Not epub: e-book readers rarely run scripts, so its pages get the readable fallback.
+    """
 
     default_priority = 5
     formats = ("html",)
+
+    def is_supported(self) -> bool:
+        from sphinx.builders._epub_base import EpubBuilder
+
+        # Sphinx 9 knows the builder's class (self.app is deprecated there), 8.1 the builder
+        builder = getattr(self.env, "_builder_cls", None) or type(self.app.builder)
+        return super().is_supported() and not issubclass(builder, EpubBuilder)
 
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(incident_diagram)):

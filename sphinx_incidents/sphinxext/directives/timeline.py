@@ -14,6 +14,7 @@ from sphinx_incidents.core.analytics import (
     status_spans,
     timeline_rows,
 )
+from sphinx_incidents.core.fieldtypes import Fields
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
@@ -24,7 +25,7 @@ from sphinx_incidents.sphinxext.directives.common import (
     warn,
 )
 from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
-from sphinx_incidents.sphinxext.markdown import markdown_nodes
+from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -35,11 +36,19 @@ def _since(delta: timedelta) -> str:
     return format_duration(delta) if delta < timedelta(0) else "+" + format_duration(delta)
 
 
+def field_source(incident: Incident, fields: Fields | None, name: str) -> TextSource | None:
+    """Where the text of field ``name`` is: the record and the line of the field's value."""
+    if fields is None:
+        return None
+    return TextSource(incident.path, fields.pos(name)[0])
+
+
 def events_table(
-    incident: Incident, policy: Policy, roster: Roster | None, now: datetime
+    incident: Incident, policy: Policy, roster: Roster | None, now: datetime, text: RecordText
 ) -> nodes.table:
     rows: list[list[Cell]] = []
-    for row in timeline_rows(incident, now):
+    # timeline_rows keeps the record's order: row n is event n
+    for row, event in zip(timeline_rows(incident, now), incident.timeline, strict=True):
         status: Cell = None
         if row.status_after is not None:
             status = nodes.inline()
@@ -54,7 +63,10 @@ def events_table(
         lead: Cell = None
         if row.lead_after is not None:
             lead = f"{person(roster, row.lead_before)} → {person(roster, row.lead_after)}"
-        note: Cell = nodes.container("", *markdown_nodes(row.note)) if row.note else None
+        note: Cell = None
+        if row.note:
+            where = field_source(incident, event.source, "note")
+            note = nodes.container("", *text.render(row.note, where))
         when = format_timestamp(row.at) + (" (future)" if row.future else "")
         rows.append(
             [
@@ -157,7 +169,13 @@ class IncidentTimelineDirective(ViewDirective):
         heading = "Time per status"
         return [
             intro,
-            events_table(incident, state.policy, roster, state.now),
+            events_table(
+                incident,
+                state.policy,
+                roster,
+                state.now,
+                RecordText.for_env(self.env, state.config.pages),
+            ),
             nodes.rubric(heading, heading),
             status_time_view(incident, state.policy, state.now),
         ]
