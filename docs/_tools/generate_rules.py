@@ -223,7 +223,7 @@ EX["INC015"] = (
 )
 EX["INC016"] = (
     "The Markdown text of one record (summary, impact, timeline notes and root cause "
-    "together) may hold at most 50,000 characters, and one field at most 20,000 (INC004). "
+    "together) may hold at most 50,000 characters, and one field at most 10,000 (INC004). "
     "Markdown is quick to parse for prose, but runs of delimiters such as `[[[[` or "
     "`**a**a` cost far more, and the parse is not linear: a record full of them took "
     "minutes to build. 50,000 characters is a long postmortem (about 8,000 words); "
@@ -232,11 +232,14 @@ EX["INC016"] = (
         (
             ID + ".yaml",
             sub(
-                sub(BASE, '"Search took several seconds for some users."', f'"{"x" * 20_000}"'),
+                sub(BASE, '"Search took several seconds for some users."', f'"{"x" * 10_000}"'),
                 "services: [api]",
-                'services: [api]\nimpact: "' + "y" * 20_000 + '"',
+                'services: [api]\nimpact: "' + "y" * 10_000 + '"',
             )
-            + '  - at: 2024-05-28T10:00:00Z\n    note: "' + "z" * 10_001 + '"\n',
+            + "".join(
+                f'  - at: 2024-05-28T1{hour}:00:00Z\n    note: "' + "z" * 8_000 + '"\n'
+                for hour in range(4)
+            ),
         )
     ],
     "Keep what readers need in the record and link to the long document:",

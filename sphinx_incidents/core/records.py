@@ -46,13 +46,14 @@ about 500; each event is a table row, a chart bar and JSON on several pages, and
 record of 23,000 tiny events took 20 s and 663 MB to build before the limit."""
 MAX_SHORT_LIST = 100
 """Services, follow-ups, links, five whys, improvements: a few each in practice."""
-MAX_MARKDOWN_FIELD = 20_000
+MAX_MARKDOWN_FIELD = 10_000
 MAX_MARKDOWN_TOTAL = 50_000
 """Characters of Markdown one field, and one record in all (summary, impact, notes, root
 cause), may hold (INC004, INC016).  Parsing Markdown is fast for prose but can cost 30 us a
-character, and more than linear time, for runs of delimiters (``[[[``, ``**a**a``): a 1 MiB
-record of them took minutes to build.  50,000 characters is a long postmortem (8,000
-words); at worst about 1.5 s."""
+character, and more than linear time, for runs of delimiters (``[[[``, ``**a**a``, and with
+MyST's linkify on, URL-like runs): 450 KB of them took 17 s to build.  10,000 characters a
+field keeps each parse near linear; 50,000 in all is a long postmortem (8,000 words), at
+worst about 2 s of CPU."""
 
 EVENT = Record(
     "timeline event",

@@ -59,6 +59,7 @@ class Case:
     absent: tuple[str, ...] = ()  # must appear nowhere in the output
     browser: bool = False  # no markup from records in the HTML; nothing runs in Chromium
     note: str = ""
+    requires: str | None = None  # a module the case needs (skipped without it)
 
 
 CASES: list[Case] = []
@@ -70,13 +71,13 @@ def case(
     exit: tuple[int, ...] = (0, 1),
     absent: tuple[str, ...] = (),
     browser: bool = False,
+    requires: str | None = None,
 ) -> Callable[[Callable[[Path], list[str]]], Callable[[Path], list[str]]]:
     def register(setup: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
         name = setup.__name__.removeprefix("case_").replace("_", "-")
         doc = (setup.__doc__ or "").strip().splitlines()
-        CASES.append(
-            Case(name, command, setup, codes, exit, absent, browser, doc[0] if doc else "")
-        )
+        note = doc[0] if doc else ""
+        CASES.append(Case(name, command, setup, codes, exit, absent, browser, note, requires))
         return setup
 
     return register
@@ -374,14 +375,35 @@ def case_build_pathological_markdown(root: Path) -> list[str]:
     return site(root)
 
 
-@case("build", ())
+def markdown_at_the_limits(unit: str) -> str:
+    """A record holding the most Markdown it may: 5 fields of 10,000 characters of ``unit``."""
+    field = '"' + (unit * (10_000 // len(unit) + 1))[:10_000].replace('"', "'") + '"'
+    text = BASE.replace('"Search took several seconds for some users."', field)
+    text = text.replace('"Restarted the search pods."', field)
+    text += f"impact: {field}\n"
+    for hour in (12, 11):  # each goes right after the 10:00 event: 10, 11, 12
+        text = text.replace(
+            "    note: ", f"    note: {field}\n  - at: 2024-05-28T{hour}:00:00Z\n    note: ", 1
+        )
+    return text
+
+
+@case("build", absent=("INC0",))
 def case_build_pathological_markdown_at_the_limits(root: Path) -> list[str]:
     """The costliest Markdown a record may hold: 50,000 characters of delimiter runs."""
-    text = BASE.replace('"Search took several seconds for some users."', '"' + "[" * 20_000 + '"')
-    text = text.replace('"Restarted the search pods."', '"' + "![" * 10_000 + '"')
-    text += 'impact: "' + "a*" * 4_999 + '"\n'
-    write(records(root), text)
+    write(records(root), markdown_at_the_limits("!["))
     return site(root)
+
+
+@case("build", absent=("INC0",), requires="linkify_it")
+def case_build_linkify_markdown_at_the_limits(root: Path) -> list[str]:
+    """The same with MyST's linkify on (as Openverse has it), in URL-like runs."""
+    write(records(root), markdown_at_the_limits("https://a.b/("))
+    return site(
+        root,
+        extensions='["myst_parser", "sphinx_incidents"]',
+        myst_enable_extensions='["linkify"]',
+    )
 
 
 # --- 4. long ids --------------------------------------------------------------------------------
