@@ -1,5 +1,5 @@
 """Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s fuzz``,
-``nox -s bench``.
+``nox -s live``, ``nox -s bench``.
 
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
@@ -76,6 +76,27 @@ def docs(session: nox.Session) -> None:
         "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", out, *session.posargs
     )
     session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
+
+
+@nox.session(python="3.11")
+def live(session: nox.Session) -> None:
+    """Preview the site while editing: sphinx-autobuild serves it on http://127.0.0.1:8000
+    and rebuilds when a page in docs/ *or a record* in incident_records/ changes (it only
+    watches the docs folder by itself).  The generated stubs (docs/incidents/) are ignored:
+    the build that wrote them already shows them.  Extra arguments go to sphinx-autobuild
+    (``nox -s live -- --port 0 --open-browser``).
+    """
+    session.install("-e", ".[docs]", "sphinx-autobuild")
+    session.run(
+        "sphinx-autobuild",
+        "docs",
+        os.path.join("docs", "_build", "html"),
+        "--watch",
+        "incident_records",
+        "--ignore",
+        os.path.join("docs", "incidents"),
+        *session.posargs,
+    )
 
 
 def _sizes(posargs: list[str]) -> list[str]:

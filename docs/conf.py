@@ -25,8 +25,9 @@ extensions = [
 # --- sphinx-incidents -----------------------------------------------------------------------
 incidents_dir = "../incident_records"
 incidents_policy = "openverse"
-# A fixed "now" keeps the demo site reproducible: durations, "open for" and the stale and
-# retrospective-due warnings are computed against this instant, not the build machine's clock.
+# The demo records tell the story of one day: a fixed "now" shows "open for", "days since"
+# and the stale and retrospective-due checks as of that instant.  (Without it, pages would
+# still not depend on the build's clock: the reader's browser computes those figures.)
 incidents_now = "2026-11-27T12:00:00Z"
 
 # --- MyST -----------------------------------------------------------------------------------

@@ -360,6 +360,28 @@ def test_next_lead_without_roster_is_the_least_recent_lead() -> None:
     assert "no rotation runner" in report.next_reason
 
 
+def test_without_now_the_report_holds_every_runner_s_answer() -> None:
+    """now=None (a page that must not depend on the build's clock): no days since, no
+    runner; next_lead_if gives the answer for whoever runs the reader's week."""
+    incidents = [
+        pending("2025-03-18-a", "2025-03-18T09:00:00Z", "cy"),
+        pending("2025-03-01-b", "2025-03-01T09:00:00Z", "ann"),
+    ]
+    report = lead_report(incidents, roster(["ann", "bob", "cy"], ROTATION), None)
+    assert report.now is None and report.runner is None
+    assert [r.days_since for r in report.rows] == [None, None, None]
+    assert [r.handle for r in report.rows] == ["bob", "ann", "cy"]  # same order as with now
+    assert report.runners == ("bob", "cy")
+    assert report.next_lead_if("bob") == ("bob", "support rotation runner for this week")
+    lead, why = report.next_lead_if("cy")  # cy led the latest: the least recent other
+    assert lead == "bob" and "cy led the latest incident (2025-03-18-a)" in why
+    lead, why = report.next_lead_if(None)
+    assert lead == "bob" and why.startswith("no rotation runner this week")
+    no_roster = lead_report(incidents, None, None)
+    assert no_roster.next_lead == "ann"
+    assert no_roster.next_reason.endswith("led least recently (last on 2025-03-01)")
+
+
 def test_no_incidents_no_roster() -> None:
     report = lead_report([], None, NOW)
     assert report.rows == []
@@ -658,6 +680,20 @@ def test_status_spans_sum_repeated_visits_open_incident() -> None:
     assert spans.spans[-1].ongoing and not spans.spans[0].ongoing
     assert spans.spans[-1].end == now
     assert spans.spans[-1].duration == timedelta(hours=2)
+
+
+def test_status_spans_without_now_count_the_finished_stays_only() -> None:
+    spans = status_spans(recurring(), None)
+    # as above, but under investigation (from 14:00, ongoing) has no length yet
+    assert spans.totals == {
+        PENDING: timedelta(hours=2),
+        STABILIZED: timedelta(hours=2),
+        INVESTIGATING: timedelta(0),
+    }
+    last = spans.spans[-1]
+    assert last.ongoing and last.start == last.end == ts("2025-03-01T14:00:00Z")
+    assert not any(row.future for row in timeline_rows(recurring(), None))
+    assert metrics_report([recurring()], POLICY, None).now is None
 
 
 def test_status_spans_closed_incident_final_point_not_in_totals() -> None:

@@ -424,9 +424,10 @@ def test_stubs_never_hold_unchecked_text() -> None:
             rst_id(bad)
     incident = SimpleNamespace(id=ID, path="records/evil\n\n.. raw:: html\n\n   <b>x</b>/x.yaml")
     stub = incident_stub(incident)  # type: ignore[arg-type]
-    lines = stub.split("\n")  # marker, a one-line comment, blank, the directive
-    assert lines[1].startswith(".. source: records/evil\\n\\n.. raw::")
-    assert lines[2:] == ["", f".. incident:: {ID}", ""]
+    assert stub.split("\n")[1:] == ["", f".. incident:: {ID}", ""]  # nothing of the path
+    incident.id = RAW_HTML
+    with pytest.raises(ValueError):
+        incident_stub(incident)  # type: ignore[arg-type]
 
 
 # --- 4. ids short enough for every file name derived from them ---------------------------------

@@ -22,11 +22,24 @@ RECORD = "2024-03-01-api-search-timeouts"
 pytestmark = pytest.mark.slow
 
 
-def build(srcdir: Path, outdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def build(
+    srcdir: Path, outdir: Path, *args: str, theme: str = "alabaster"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     env["NO_COLOR"] = "1"
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", *args, str(srcdir), str(outdir)],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-D",
+            f"html_theme={theme}",
+            *args,
+            str(srcdir),
+            str(outdir),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -105,6 +118,36 @@ def change_config(src: Path) -> None:
     path.write_text(path.read_text().replace("2024-06-01T00:00:00Z", "2024-07-01T00:00:00Z"))
 
 
+def reopen_resolved(src: Path) -> None:
+    """A resolved incident comes back: open again, it moves up among the open ones."""
+    path = _record(src)
+    text = path.read_text()
+    resolved = "  - at: 2024-03-01T16:00:00Z\n    status: resolved\n"
+    assert resolved in text
+    reopened = "  - at: 2024-03-02T09:00:00Z\n    status: stabilization-pending\n"
+    path.write_text(text.replace(resolved, resolved + reopened))
+
+
+def edit_detected(src: Path) -> None:
+    """An earlier detection time moves an incident down the newest-first order."""
+    path = _record(src, "2024-04-02-wp-plugin-broken")
+    text = path.read_text()
+    assert "detected: 2024-04-02T10:00:00Z" in text
+    path.write_text(
+        text.replace("detected: 2024-04-02T10:00:00Z", "detected: 2024-03-19T10:00:00Z")
+    )
+
+
+def resolve_open(src: Path) -> None:
+    """The open incident is resolved: it leaves the open ones at the top."""
+    path = _record(src, "2024-05-20-search-slow")
+    path.write_text(
+        path.read_text()
+        + "  - at: 2024-05-21T09:00:00Z\n    status: under-investigation\n"
+        + "  - at: 2024-05-22T09:00:00Z\n    status: resolved\n"
+    )
+
+
 def relate_records(src: Path) -> None:
     """A record starts naming another: the other page lists it (the reverse direction)."""
     path = _record(src)
@@ -136,24 +179,36 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "roster": change_roster,
     "policy": change_policy,
     "config": change_config,
+    "reopen": reopen_resolved,
+    "edit-detected": edit_detected,
+    "resolve": resolve_open,
     "related-add": relate_records,
     "related-remove": unrelate_records,
     "related-target-deleted": delete_related_target,
 }
+NAVIGATION = ["edit-title", "add", "delete", "rename", "reopen", "edit-detected", "resolve"]
+"""Changes to the set, order or titles of the incident pages: what navigation shows."""
+CASES = [pytest.param(change, "alabaster", id=change) for change in CHANGES] + [
+    pytest.param(change, "furo", id=f"{change}-furo") for change in NAVIGATION
+]
 
 
-@pytest.mark.parametrize("change", list(CHANGES))
-def test_incremental_equals_clean(change: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("change", "theme"), CASES)
+def test_incremental_equals_clean(change: str, theme: str, tmp_path: Path) -> None:
+    """Every page, sidebars included: alabaster shows previous/next links and the toctree,
+    furo the whole navigation tree on every page."""
+    if theme != "alabaster":
+        pytest.importorskip(theme)
     src = tmp_path / "src"
     shutil.copytree(ROOT, src)
     incremental = tmp_path / "incremental"
-    build(src, incremental)
+    build(src, incremental, theme=theme)
     CHANGES[change](src)
-    build(src, incremental)
+    build(src, incremental, theme=theme)
     clean_src = tmp_path / "clean-src"
     shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("incidents", "_build"))
     clean = tmp_path / "clean"
-    build(clean_src, clean)
+    build(clean_src, clean, theme=theme)
     got, want = snapshot(incremental), snapshot(clean)
     assert sorted(got) == sorted(want)
     stale = [name for name in want if got[name] != want[name]]

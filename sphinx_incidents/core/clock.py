@@ -2,6 +2,10 @@
 
 Order: an explicit value (``--now`` or ``incidents_now``), then ``SOURCE_DATE_EPOCH``
 (the reproducible-builds convention), then the clock.
+
+This "now" decides the time-dependent rules (INC025, INC043, INC044) and what the command
+line prints.  Sphinx pages use only an explicit ``incidents_now``; otherwise they leave
+"now" to the reader's browser (see ``sphinxext/clock.py``), so they never change with it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ from sphinx_incidents.core.fieldtypes import parse_timestamp
 
 class NowError(ValueError):
     pass
+
+
+def system_now() -> datetime:
+    """The machine's clock, in UTC (one function, so that tests can move it)."""
+    return datetime.now(UTC)
 
 
 def resolve_now(
@@ -37,4 +46,4 @@ def resolve_now(
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError, OSError):
             raise NowError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
-    return datetime.now(UTC)
+    return system_now()

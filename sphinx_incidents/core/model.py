@@ -44,6 +44,16 @@ class Roster:
     def _runners(self) -> dict[date, str]:
         return {w.week: w.runner for w in self.rotation}
 
+    @property
+    def weekly_runners(self) -> dict[date, str]:
+        """The rotation: each week's Monday (UTC) -> its runner."""
+        return dict(self._runners)
+
+    @cached_property
+    def runners(self) -> tuple[str, ...]:
+        """Everyone the rotation names, alphabetical, without repeats."""
+        return tuple(sorted(set(self._runners.values())))
+
     def runner_for(self, moment: datetime | date) -> str | None:
         """The rotation runner of the week (Monday to Sunday, UTC) containing ``moment``."""
         day = _utc_date(moment)
@@ -272,14 +282,15 @@ class Incident:
         """The lead when the incident was (last) resolved: the one who hosts the review."""
         return self.lead_at(self.resolved_at) if self.resolved_at else None
 
-    def time_in_status(self, now: datetime) -> list[tuple[str, datetime, datetime]]:
-        """Spans (status, start, end); an open incident's last span ends at ``now``."""
+    def time_in_status(self, now: datetime | None) -> list[tuple[str, datetime, datetime]]:
+        """Spans (status, start, end); an open incident's last span ends at ``now``, or where
+        it starts when ``now`` is ``None`` (the reader's clock: see ``analytics.timeline``)."""
         spans = []
         changes = self.status_changes
         for index, change in enumerate(changes):
             if index + 1 < len(changes):
                 end = changes[index + 1].at
-            elif self.is_open:
+            elif self.is_open and now is not None:
                 end = max(now, change.at)
             else:
                 end = change.at

@@ -15,6 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.util.fileutil import copy_asset_file
 
 from sphinx_incidents import __version__
+from sphinx_incidents.sphinxext.clock import setup_clock
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
 from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
@@ -24,6 +25,7 @@ from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
 from sphinx_incidents.sphinxext.nodes import setup_nodes
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
+from sphinx_incidents.sphinxext.source_links import setup_source_links
 from sphinx_incidents.sphinxext.state import load_state, set_state
 
 ASSETS = Path(__file__).parent / "assets"
@@ -53,7 +55,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(IncidentDomain)
     app.add_role("incident", IncidentRole(warn_dangling=True))
     setup_nodes(app)
+    setup_clock(app)
     setup_pages(app)
+    setup_source_links(app)
     setup_incident_page(app)
     setup_incident_index(app)
     setup_json_output(app)

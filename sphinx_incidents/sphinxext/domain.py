@@ -3,9 +3,9 @@
 Domain data (pickled with the environment, merged after parallel reads):
 
 - ``incidents``: id -> (docname, anchor, title) of the page that renders the incident;
-- ``deps``: docname -> ids the document shows (``*`` = all incidents, ``now`` = the clock),
-  so that :mod:`~sphinx_incidents.sphinxext.pages` can re-read exactly the pages a change
-  affects.  This is what keeps incremental builds from going stale;
+- ``deps``: docname -> ids the document shows (``*`` = all incidents), so that
+  :mod:`~sphinx_incidents.sphinxext.pages` can re-read exactly the pages a change affects.
+  This is what keeps incremental builds from going stale;
 - ``rendered``: docname -> ids of the incidents rendered there (the reverse of
   ``incidents``), so that forgetting a document costs what it holds, not a scan of every
   incident: Sphinx clears each document before reading it, and a scan made a full build
@@ -34,7 +34,6 @@ from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME, doc_anchor
 
 logger = logging.getLogger(__name__)
 ALL = "*"
-NOW = "now"
 ViewParams = tuple[tuple[str, str], ...]
 """A view's options, sorted ``(name, value)`` pairs (see :func:`note_view`)."""
 
@@ -206,7 +205,11 @@ def incident_xref(incident_id: str, text: str | None = None) -> pending_xref:
 
 
 def note_dependency(env: BuildEnvironment, docname: str, ids: Iterable[str]) -> None:
-    """Record that ``docname`` shows these incidents (``ALL``, ``NOW`` allowed)."""
+    """Record that ``docname`` shows these incidents (``ALL`` allowed).
+
+    There is no dependency on the clock: pages never show the build's "now" (see
+    :mod:`~sphinx_incidents.sphinxext.clock`), and a fixed ``incidents_now`` is a setting,
+    whose change re-reads everything."""
     domain = env.get_domain("incident")
     assert isinstance(domain, IncidentDomain)
     domain.deps.setdefault(docname, set()).update(ids)

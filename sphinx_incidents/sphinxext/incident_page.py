@@ -32,7 +32,6 @@ from sphinx_incidents.sphinxext.directives.timeline import (
     status_time_view,
 )
 from sphinx_incidents.sphinxext.domain import (
-    NOW,
     incident_domain,
     incident_xref,
     note_dependency,
@@ -64,7 +63,7 @@ class IncidentDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
         incident_id = self.arguments[0].strip()
-        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
         if incident is None:
             logger.warning(
@@ -83,7 +82,7 @@ class IncidentDirective(SphinxDirective):
             render_incident(
                 incident,
                 state.policy,
-                state.now,
+                state.page_now,
                 anchor,
                 state.result.roster,
                 RecordText.for_env(self.env, state.config.pages),
@@ -109,7 +108,7 @@ def related_entries(
 def render_incident(
     incident: Incident,
     policy: Policy,
-    now: datetime,
+    now: datetime | None,
     anchor: str,
     roster: Roster | None,
     text: RecordText,

@@ -2,10 +2,12 @@
 
 For dashboards and scripts: the same numbers the pages show, computed by the core.
 
-The file is a function of the records, the policy, the roster, the settings, "now" and the
-page addresses, all of which the state already fingerprints.  A build that changes none of
-them (most incremental builds) leaves the file alone instead of encoding it again: at 1,000
-incidents the pretty-printed encoding was a tenth of a no-change rebuild.  A stamp in the
+The file is a function of the records, the policy, the roster, the settings and the page
+addresses, all of which the state already fingerprints; not of the build's clock: ``now``
+in the header is the project's fixed ``incidents_now`` or ``null`` (the reader's).  A build
+that changes none of them (most incremental builds) leaves the file alone instead of
+encoding it again: at 1,000 incidents the pretty-printed encoding was a tenth of a
+no-change rebuild.  A stamp in the
 doctree folder records the inputs and the file it produced (path, size, modification
 time), so a deleted, edited or other output folder's file is always written afresh.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
 from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
@@ -94,6 +97,7 @@ def encode(header: dict[str, Any], records: list[dict[str, Any]]) -> str:
 
 
 STAMP = "sphinx-incidents-json.stamp"
+logger = logging.getLogger(__name__)
 
 
 def _inputs_key(app: Sphinx, pages: str | None) -> str:
@@ -102,7 +106,7 @@ def _inputs_key(app: Sphinx, pages: str | None) -> str:
     h = hashlib.sha256()
     for part in (
         __version__,
-        state.now.isoformat(),
+        repr(state.page_now),
         repr(pages),
         app.builder.name,
         app.builder.get_target_uri(f"{pages}/x") if pages else "",
@@ -121,6 +125,21 @@ def _stamp(key: str, target: Path) -> str:
     return f"{key}\n{target.resolve()}\n{stat.st_size} {stat.st_mtime_ns}\n"
 
 
+GENERATOR = b'{"generator": "sphinx-incidents '
+
+
+def _written_by_us(target: Path) -> bool:
+    """Whether ``target`` is absent or a file this extension wrote (never replace a file of
+    the project's own, copied from ``html_extra_path`` say)."""
+    try:
+        with target.open("rb") as handle:
+            return handle.read(len(GENERATOR)) == GENERATOR
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def write_json(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -137,10 +156,19 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
             return  # the file in place was written from these very inputs
     except UnreadableFile:
         pass
+    if not _written_by_us(target):
+        logger.warning(
+            "%s exists and was not written by sphinx-incidents (html_extra_path?); not "
+            "overwriting it. Rename that file, or set incidents_json = False",
+            target,
+            type="incidents",
+            subtype="json",
+        )
+        return
     header = {
         "generator": f"sphinx-incidents {__version__}",
         "policy": state.policy.name,
-        "now": _time(state.now),
+        "now": _time(state.page_now),
     }
     records = [
         incident_json(

@@ -44,10 +44,16 @@ WARNING_TYPE = "incidents"
 
 @dataclass
 class IncidentsState:
+    """``now`` is what the time-dependent rules (INC025, INC043, INC044) compare with:
+    ``incidents_now``, else ``SOURCE_DATE_EPOCH``, else the clock.  ``page_now`` is what pages
+    may show: the project's own ``incidents_now`` or ``None``, the reader's clock (see
+    :mod:`~sphinx_incidents.sphinxext.clock`), so that no page changes with the build's."""
+
     config: IncidentsConfig
     policy: Policy
     now: datetime
     result: CheckResult
+    page_now: datetime | None = None
     by_id: dict[str, Incident] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
@@ -184,8 +190,10 @@ def load_state(app: Sphinx) -> IncidentsState:
     confdir = Path(app.confdir)
     config = IncidentsConfig.from_sphinx(app.config, confdir)
     policy, policy_problems = _choose_policy(app, config, confdir)
+    page_now = None
     try:
         now = resolve_now(config.now)
+        page_now = now if config.now else None
     except NowError as exc:
         logger.warning(
             "incidents_now: %s",
@@ -220,7 +228,7 @@ def load_state(app: Sphinx) -> IncidentsState:
     # can be written: their problems would be noise; the policy's are what check reports.
     shown = policy_problems or result.diagnostics
     report(shown, config.strict, list(app.config.suppress_warnings))
-    state = IncidentsState(config, policy, now, result)
+    state = IncidentsState(config, policy, now, result, page_now)
     state.by_id = result.by_id()
     state.related_from = related_from(result.incidents)
     # The policy as read (extends: included), not its file: a base file can change too.

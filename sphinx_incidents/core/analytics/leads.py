@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sphinx_incidents.core.analytics.basics import (
     in_window,
@@ -16,6 +16,8 @@ from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 
 # --- leads ------------------------------------------------------------------------------------
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -31,7 +33,8 @@ class LeadRow:
       the window: the incident's ``detected`` for its initial lead, the handover event's ``at``
       for a lead who took over.  ``None`` when they led none in the window.
     - ``days_since``: whole days (24-hour periods, rounded down, never negative) from
-      ``last_led`` to "now"; ``None`` when ``last_led`` is ``None``.
+      ``last_led`` to "now"; ``None`` when ``last_led`` is ``None`` or "now" is the reader's
+      (``now=None``).
     - ``retros_hosted``: incidents in the window whose retrospective this person hosted.
     - ``in_roster``: whether the handle is one of the roster's people.
     """
@@ -58,12 +61,19 @@ class LeadReport:
       ``max(led_total) / incident_count``, from ``1 / people`` (perfectly even) up to ``1.0``
       (one person led everything); ``0.0`` when the window has no incidents.
     - ``busiest``: the handle(s) with that maximum, alphabetical (empty with no incidents).
-    - ``runner``: the rotation runner of the week containing "now", if the roster names one.
-    - ``latest_incident``: id of the window's most recently detected incident.
+    - ``runner``: the rotation runner of the week containing "now", if the roster names one
+      (``None`` when "now" is the reader's: see :meth:`next_lead_if` and ``runners``).
+    - ``latest_incident``: id of the window's most recently detected incident;
+      ``latest_leads``: everyone who led it.
+    - ``runners``: every handle the roster's rotation names, alphabetical: the possible
+      values of ``runner``, whatever the week.
+    - ``now``: the instant the report is "as of"; ``None`` for the reader's (a page that must
+      not change with the build's clock): ``days_since`` and ``runner`` are then ``None``
+      and ``next_lead`` is what :meth:`next_lead_if` gives without a runner.
     """
 
     rows: list[LeadRow]
-    now: datetime
+    now: datetime | None
     since: date | None
     incident_count: int
     severity_levels: tuple[int, ...]
@@ -73,12 +83,20 @@ class LeadReport:
     busiest: tuple[str, ...]
     runner: str | None
     latest_incident: str | None
+    latest_leads: tuple[str, ...] = ()
+    runners: tuple[str, ...] = ()
+    roster_handles: frozenset[str] = frozenset()
 
     def row(self, handle: str) -> LeadRow | None:
         for row in self.rows:
             if row.handle == handle:
                 return row
         return None
+
+    def next_lead_if(self, runner: str | None) -> tuple[str | None, str]:
+        """``(next_lead, next_reason)`` if ``runner`` ran the rotation this week: what a page
+        computes in the reader's browser for the reader's week (see :func:`lead_report`)."""
+        return _next_lead(self, runner)
 
 
 def _took_over(incident: Incident) -> dict[str, datetime]:
@@ -92,7 +110,7 @@ def _took_over(incident: Incident) -> dict[str, datetime]:
 def lead_report(
     incidents: Iterable[Incident],
     roster: Roster | None,
-    now: datetime,
+    now: datetime | None,
     since: date | None = None,
     policy: Policy | None = None,
 ) -> LeadReport:
@@ -113,7 +131,7 @@ def lead_report(
     """
     everything = list(incidents)
     window = [i for i in everything if in_window(i, since)]
-    now = utc(now)
+    now = utc(now) if now is not None else None
     levels = severity_levels_of(window or everything, policy)
     roster_people = list(roster.people) if roster is not None else []
     roster_handles = {p.handle for p in roster_people}
@@ -150,52 +168,51 @@ def lead_report(
         if incident.retrospective is not None:
             row_for(incident.retrospective.host).retros_hosted += 1
     for row in rows.values():
-        if row.last_led is not None:
+        if row.last_led is not None and now is not None:
             row.days_since = max(0, (now - row.last_led) // timedelta(days=1))
 
     ordered = sorted(
         rows.values(),
-        key=lambda r: (r.last_led is not None, r.last_led or now, r.handle),
+        key=lambda r: (r.last_led is not None, r.last_led or _NEVER, r.handle),
     )
 
     latest = max(window, key=lambda i: (utc(i.detected), i.id)) if window else None
-    runner = roster.runner_for(now) if roster is not None else None
-    next_lead, next_reason = _next_lead(ordered, roster_handles, runner, latest, now)
-
     top = max((r.led_total for r in ordered), default=0)
     busiest = tuple(sorted(r.handle for r in ordered if top and r.led_total == top))
     fairness = top / len(window) if window else 0.0
-    return LeadReport(
+    report = LeadReport(
         rows=ordered,
         now=now,
         since=since,
         incident_count=len(window),
         severity_levels=levels,
-        next_lead=next_lead,
-        next_reason=next_reason,
+        next_lead=None,
+        next_reason="",
         fairness=fairness,
         busiest=busiest,
-        runner=runner,
+        runner=roster.runner_for(now) if roster is not None and now is not None else None,
         latest_incident=latest.id if latest else None,
+        latest_leads=tuple(latest.leads) if latest else (),
+        runners=roster.runners if roster is not None else (),
+        roster_handles=frozenset(roster_handles),
     )
+    report.next_lead, report.next_reason = _next_lead(report, report.runner)
+    return report
 
 
-def _next_lead(
-    rows: list[LeadRow],
-    roster_handles: set[str],
-    runner: str | None,
-    latest: Incident | None,
-    now: datetime,
-) -> tuple[str | None, str]:
-    week = utc_day(now) - timedelta(days=utc_day(now).weekday())
-    if runner is not None and (latest is None or runner not in latest.leads):
+def _next_lead(report: LeadReport, runner: str | None) -> tuple[str | None, str]:
+    now = report.now
+    if runner is not None and runner not in report.latest_leads:
+        if now is None:
+            return runner, "support rotation runner for this week"
+        week = utc_day(now) - timedelta(days=utc_day(now).weekday())
         return runner, f"support rotation runner for the week of {week.isoformat()}"
     if runner is not None:
-        assert latest is not None
-        why = f"the rotation runner {runner} led the latest incident ({latest.id}); "
+        why = f"the rotation runner {runner} led the latest incident ({report.latest_incident}); "
     else:
         why = "no rotation runner this week; "
-    candidates = [r for r in rows if not roster_handles or r.handle in roster_handles]
+    roster_handles = report.roster_handles
+    candidates = [r for r in report.rows if not roster_handles or r.handle in roster_handles]
     if runner is not None and len(candidates) > 1:
         candidates = [r for r in candidates if r.handle != runner]
     if not candidates:
@@ -203,7 +220,7 @@ def _next_lead(
     first = candidates[0]
     if first.last_led is None:
         return first.handle, why + "has not led an incident in the window"
-    return first.handle, (
-        why + f"led least recently (last on {first.last_led.date().isoformat()}, "
-        f"{first.days_since} days ago)"
-    )
+    last = f"last on {first.last_led.date().isoformat()}"
+    if first.days_since is not None:
+        last += f", {first.days_since} days ago"
+    return first.handle, why + f"led least recently ({last})"

@@ -68,9 +68,11 @@ class MetricsReport:
     - ``months``: every month from that of the earliest ``detected`` to that of the latest,
       inclusive, zero-filled, in UTC; empty with no incidents.
     - ``open_incidents``: the incidents open now, oldest ``detected`` first.
+    - ``now``: the instant the report is "as of"; ``None`` when it is the reader's (a page
+      that must not change with the build's clock): nothing else here depends on it.
     """
 
-    now: datetime
+    now: datetime | None
     severity_levels: tuple[int, ...]
     by_severity: list[SeverityMetrics]
     overall: SeverityMetrics
@@ -110,7 +112,9 @@ def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple
     return months
 
 
-def metrics_report(incidents: Iterable[Incident], policy: Policy, now: datetime) -> MetricsReport:
+def metrics_report(
+    incidents: Iterable[Incident], policy: Policy, now: datetime | None
+) -> MetricsReport:
     """Counts and durations per current severity level, and incidents per month.
 
     See :class:`SeverityMetrics` and :class:`MetricsReport` for the exact definitions.
@@ -138,7 +142,7 @@ def metrics_report(incidents: Iterable[Incident], policy: Policy, now: datetime)
         (i for i in everything if i.is_open), key=lambda i: (utc(i.detected), i.id)
     )
     return MetricsReport(
-        now=utc(now),
+        now=utc(now) if now is not None else None,
         severity_levels=levels,
         by_severity=by_severity,
         overall=_figures(None, "All", everything),

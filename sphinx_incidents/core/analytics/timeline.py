@@ -1,4 +1,10 @@
-"""One incident's events and the time it spent in each status."""
+"""One incident's events and the time it spent in each status.
+
+``now`` may be ``None``: "now" is then the reader's, not the build's, so nothing here depends
+on when the build ran.  No event is marked ``future``, and an open incident's current stay
+ends where it starts (``ongoing``, zero long so far); the Sphinx layer lets the browser
+compute the rest from the timestamps (see ``sphinxext/clock.py``).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ class TimelineRow:
     and lead, ``*_after`` is what the event set (``None``: the event did not set it) and
     ``*_before`` the value just before the event (``None`` before the first status).
     ``recurrence`` marks a move back into the recurrence status; ``future`` an event after
-    "now".
+    "now" (never when ``now`` is ``None``).
     """
 
     at: datetime
@@ -38,7 +44,7 @@ class TimelineRow:
     future: bool = False
 
 
-def timeline_rows(incident: Incident, now: datetime) -> list[TimelineRow]:
+def timeline_rows(incident: Incident, now: datetime | None) -> list[TimelineRow]:
     """The incident's events in record order, each with before -> after for what it set."""
     rows = []
     status: str | None = None
@@ -61,7 +67,7 @@ def timeline_rows(incident: Incident, now: datetime) -> list[TimelineRow]:
                 and status is not None
                 and incident.policy.is_recurrence(status, event.status)
             ),
-            future=event.at > now,
+            future=now is not None and event.at > now,
         )
         rows.append(row)
         status = event.status if event.status is not None else status
@@ -73,7 +79,7 @@ def timeline_rows(incident: Incident, now: datetime) -> list[TimelineRow]:
 @dataclass
 class Span:
     """A stretch of time in one status (UTC); ``ongoing`` for an open incident's current one,
-    which ends at "now"."""
+    which ends at "now" (at its start when "now" is the reader's)."""
 
     status: str
     start: datetime
@@ -100,8 +106,9 @@ class StatusSpans:
     totals: dict[str, timedelta]
 
 
-def status_spans(incident: Incident, now: datetime) -> StatusSpans:
-    """How long the incident spent in each status; an open one's current status runs to now."""
+def status_spans(incident: Incident, now: datetime | None) -> StatusSpans:
+    """How long the incident spent in each status; an open one's current status runs to now
+    (``None``: it counts nothing yet, and ``totals`` hold the finished stays only)."""
     raw = incident.time_in_status(now)
     spans = [
         Span(status, utc(start), utc(end), ongoing=incident.is_open and index == len(raw) - 1)

@@ -10,6 +10,7 @@ from sphinx_incidents.core import mermaid
 from sphinx_incidents.core.analytics import LeadReport, lead_report
 from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.clock import elapsed_since, weekly
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
     ViewDirective,
@@ -18,7 +19,7 @@ from sphinx_incidents.sphinxext.directives.common import (
     sortable,
     table,
 )
-from sphinx_incidents.sphinxext.domain import ALL, NOW, note_dependency
+from sphinx_incidents.sphinxext.domain import ALL, note_dependency
 from sphinx_incidents.sphinxext.nodes import Cell, diagram
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -41,25 +42,50 @@ def leads_table(report: LeadReport, policy: Policy, roster: Roster | None) -> no
             who += " (not in roster)"
         cells: list[Cell] = [who, str(row.led_total)]
         cells += [str(row.led_by_severity.get(level, 0)) for level in report.severity_levels]
+        days: Cell = None
+        if row.last_led is not None:
+            day = row.last_led.strftime("%Y-%m-%d")
+            since = nodes.inline()
+            since += elapsed_since(row.last_led, report.now, "{}", f"since {day}", days=True)
+            days = sortable(since, -int(row.last_led.timestamp()))  # fewest days first
         cells += [
             sortable(row.last_led.strftime("%Y-%m-%d") if row.last_led else "never", row.last_led),
-            str(row.days_since) if row.days_since is not None else None,
+            days,
             str(row.retros_hosted),
         ]
         rows.append(cells)
     return table(headers, rows, classes=[SORTABLE, "incident-leads"])
 
 
-def next_lead(report: LeadReport, roster: Roster | None) -> nodes.paragraph:
+def _next_lead_paragraph(handle: str | None, reason: str, roster: Roster | None) -> nodes.paragraph:
     paragraph = nodes.paragraph(classes=["incident-next-lead"])
-    if report.next_lead is None:
-        paragraph += nodes.Text(f"Nobody to suggest as next lead: {report.next_reason}.")
+    if handle is None:
+        paragraph += nodes.Text(f"Nobody to suggest as next lead: {reason}.")
         return paragraph
     paragraph += nodes.Text("Next lead: ")
-    name = person(roster, report.next_lead)
+    name = person(roster, handle)
     paragraph += nodes.strong(name, name)
-    paragraph += nodes.Text(f", because: {report.next_reason}.")
+    paragraph += nodes.Text(f", because: {reason}.")
     return paragraph
+
+
+def next_lead(report: LeadReport, roster: Roster | None) -> nodes.Node:
+    """Who leads next.  It depends on who runs this week's rotation: without a fixed "now"
+    the page holds the answer for every runner and the reader's browser picks its week's
+    (:func:`~sphinx_incidents.sphinxext.clock.weekly`)."""
+    if report.now is not None or roster is None or not report.runners:
+        return _next_lead_paragraph(report.next_lead, report.next_reason, roster)
+    variants: dict[str, nodes.Node] = {
+        runner: _next_lead_paragraph(*report.next_lead_if(runner or None), roster)
+        for runner in ("", *report.runners)
+    }
+    latest = f" ({report.latest_incident})" if report.latest_incident else ""
+    text = (
+        "Next lead: the support rotation runner of the current week (see the roster), unless "
+        f"they led the latest incident{latest}; then whoever led least recently."
+    )
+    default = nodes.paragraph(text, text, classes=["incident-next-lead"])
+    return weekly(roster.weekly_runners, variants, default)
 
 
 def fairness(report: LeadReport) -> nodes.paragraph:
@@ -98,15 +124,17 @@ class IncidentLeadsDirective(ViewDirective):
 
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        note_dependency(self.env, self.env.docname, [ALL, NOW])
+        note_dependency(self.env, self.env.docname, [ALL])
         since = parse_date(self, "since")
         roster = state.result.roster
-        report = lead_report(state.incidents, roster, state.now, since, state.policy)
+        report = lead_report(state.incidents, roster, state.page_now, since, state.policy)
         window = f"since {since.isoformat()}" if since else "all time"
+        as_of = (
+            f", as of {report.now.strftime('%Y-%m-%d %H:%M UTC')}" if report.now is not None else ""
+        )
         intro = (
-            f"Incident leads, {window}: {report.incident_count} incidents, as of "
-            f"{report.now.strftime('%Y-%m-%d %H:%M UTC')}. Whoever led least recently "
-            "comes first."
+            f"Incident leads, {window}: {report.incident_count} incidents{as_of}. "
+            "Whoever led least recently comes first."
         )
         result: list[nodes.Node] = [
             nodes.paragraph(intro, intro),

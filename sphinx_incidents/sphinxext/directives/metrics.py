@@ -14,8 +14,9 @@ from sphinx_incidents.core.analytics import (
     metrics_report,
 )
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.clock import elapsed_since
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table
-from sphinx_incidents.sphinxext.domain import ALL, NOW, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -104,10 +105,8 @@ def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
         paragraph += severity_badge(policy, incident.current_severity)
         paragraph += nodes.Text(" ")
         paragraph += status_badge(policy, incident.current_status)
-        opened = format_duration(report.now - incident.detected)
-        paragraph += nodes.Text(
-            f" detected {format_timestamp(incident.detected)}, open for {opened}"
-        )
+        paragraph += nodes.Text(f" detected {format_timestamp(incident.detected)}")
+        paragraph += elapsed_since(incident.detected, report.now, ", open for {}", ", still open")
         items += nodes.list_item("", paragraph)
     return items
 
@@ -119,14 +118,15 @@ class IncidentMetricsDirective(ViewDirective):
 
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        note_dependency(self.env, self.env.docname, [ALL, NOW])
-        report = metrics_report(state.incidents, state.policy, state.now)
+        note_dependency(self.env, self.env.docname, [ALL])
+        report = metrics_report(state.incidents, state.policy, state.page_now)
         policy = state.policy
+        as_of = f", as of {format_timestamp(report.now)}" if report.now is not None else ""
         result: list[nodes.Node] = [
             nodes.paragraph(
                 "",
-                f"{report.overall.count} incidents, {report.overall.open_count} open, as of "
-                f"{format_timestamp(report.now)}. Severity is the current one; times run "
+                f"{report.overall.count} incidents, {report.overall.open_count} open{as_of}. "
+                "Severity is the current one; times run "
                 "from detection to the first stabilization and to the final resolution "
                 "(medians and 90th percentiles by nearest rank).",
             ),

@@ -1,5 +1,11 @@
 """``incident-timeline ID``: one incident's events, and the time it spent in each status
-(a Mermaid Gantt chart in HTML, a table elsewhere)."""
+(a Mermaid Gantt chart in HTML, a table elsewhere).
+
+``now`` is the project's fixed "now" (``incidents_now``) or ``None``: then whatever depends
+on the clock (an open incident's ongoing stay, events in the future) is computed in the
+reader's browser (see :mod:`~sphinx_incidents.sphinxext.clock`), and the page stays the
+same whenever it is built.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ from sphinx_incidents.core.analytics import (
     format_timestamp,
     status_spans,
     timeline_rows,
+    utc,
 )
 from sphinx_incidents.core.fieldtypes import Fields
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.clock import elapsed_since, iso, moment
 from sphinx_incidents.sphinxext.directives.common import (
     ViewDirective,
     chart_text,
@@ -24,7 +32,7 @@ from sphinx_incidents.sphinxext.directives.common import (
     table,
     warn,
 )
-from sphinx_incidents.sphinxext.domain import NOW, incident_xref, note_dependency
+from sphinx_incidents.sphinxext.domain import incident_xref, note_dependency
 from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
@@ -44,7 +52,11 @@ def field_source(incident: Incident, fields: Fields | None, name: str) -> TextSo
 
 
 def events_table(
-    incident: Incident, policy: Policy, roster: Roster | None, now: datetime, text: RecordText
+    incident: Incident,
+    policy: Policy,
+    roster: Roster | None,
+    now: datetime | None,
+    text: RecordText,
 ) -> nodes.table:
     rows: list[list[Cell]] = []
     # timeline_rows keeps the record's order: row n is event n
@@ -67,7 +79,8 @@ def events_table(
         if row.note:
             where = field_source(incident, event.source, "note")
             note = nodes.container("", *text.render(row.note, where))
-        when = format_timestamp(row.at) + (" (future)" if row.future else "")
+        when = nodes.inline()
+        when += moment(row.at, format_timestamp(row.at), now, " (future)")
         rows.append(
             [
                 when,
@@ -86,25 +99,44 @@ def events_table(
     )
 
 
+ONGOING = "%% incidents-ongoing"
+"""Marks the next line as the ongoing bar, which the browser ends at its clock."""
+AXIS = "%% incidents-axis"
+"""``AXIS <first start>``: the browser picks the next line's axis format from the span."""
+
+
 def gantt_time(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS+00:00`` in UTC, four-digit year always (unlike ``strftime``)."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
 
 
-def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
-    """A Gantt chart with one section per status and one bar per stay (UTC timestamps)."""
+_stamp = gantt_time
+
+
+def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
+    """A Gantt chart with one section per status and one bar per stay (UTC timestamps).
+
+    Without a fixed ``now``, an open incident's ongoing bar ends at the latest moment the
+    record knows of, and a comment line (``ONGOING``) asks ``sphinx-incidents.js`` to end
+    it at the reader's clock; the bar is labelled "ongoing" instead of with its length.
+    """
     spans = status_spans(incident, now).spans
-    short = bool(spans) and spans[-1].end - spans[0].start < timedelta(days=2)
-    lines = [
-        "gantt",
-        "  dateFormat YYYY-MM-DDTHH:mm:ssZ",
-        f"  axisFormat {'%H:%M' if short else '%m-%d'}",
-        "  todayMarker off",
-    ]
+    latest = max([incident.detected, *(event.at for event in incident.timeline)])
+    live = now is None and any(s.ongoing for s in spans)
+    end = max(spans[-1].end, utc(latest)) if spans else None
+    short = end is not None and end - spans[0].start < timedelta(days=2)
+    lines = ["gantt", "  dateFormat YYYY-MM-DDTHH:mm:ssZ"]
+    if live:
+        lines.append(f"  {AXIS} {iso(spans[0].start)}")
+    lines += [f"  axisFormat {'%H:%M' if short else '%m-%d'}", "  todayMarker off"]
     order = {key: index for index, key in enumerate(policy.status_keys)}
     statuses = sorted({s.status for s in spans}, key=lambda k: (order.get(k, len(order)), k))
     for index, status in enumerate(statuses):
-        bars = [s for s in spans if s.status == status and s.duration.total_seconds() > 0]
+        bars = [
+            s
+            for s in spans
+            if s.status == status and (s.duration.total_seconds() > 0 or (live and s.ongoing))
+        ]
         if not bars:
             continue
         lines.append(f"  section {chart_text(policy.status_label(status))}")
@@ -114,15 +146,22 @@ def gantt(incident: Incident, policy: Policy, now: datetime) -> str:
                 tags.append("active")
             if visit > 1 and status == policy.recurrence_status:
                 tags.append("crit")
-            took = format_duration(span.duration).replace("<", "under")
+            bar_end = span.end
+            if live and span.ongoing:
+                took = "ongoing"
+                bar_end = max(span.end, utc(latest))
+                lines.append(f"    {ONGOING}")
+            else:
+                took = format_duration(span.duration).replace("<", "under")
             name = f"visit {visit} ({chart_text(took)})"
-            start, end = (gantt_time(m) for m in (span.start, span.end))
             tag_text = "".join(f"{tag}, " for tag in tags)
-            lines.append(f"    {name} :{tag_text}v{index}n{visit}, {start}, {end}")
+            lines.append(
+                f"    {name} :{tag_text}v{index}n{visit}, {_stamp(span.start)}, {_stamp(bar_end)}"
+            )
     return "\n".join(lines)
 
 
-def totals_table(incident: Incident, policy: Policy, now: datetime) -> nodes.table:
+def totals_table(incident: Incident, policy: Policy, now: datetime | None) -> nodes.table:
     result = status_spans(incident, now)
     order = {key: index for index, key in enumerate(policy.status_keys)}
     seen = sorted({s.status for s in result.spans}, key=lambda k: (order.get(k, len(order)), k))
@@ -130,14 +169,24 @@ def totals_table(incident: Incident, policy: Policy, now: datetime) -> nodes.tab
     for status in seen:
         visits = sum(1 for s in result.spans if s.status == status)
         total = result.totals.get(status)
-        shown = format_duration(total) if total is not None else "— (final status)"
-        if any(s.ongoing and s.status == status for s in result.spans):
-            shown += " (ongoing)"
+        ongoing = next((s for s in result.spans if s.ongoing and s.status == status), None)
+        shown: Cell
+        if ongoing is not None and now is None:
+            # the finished stays plus the ongoing one, up to the reader's clock
+            earlier = (total or timedelta(0)) - ongoing.duration
+            fallback = f"since {format_timestamp(ongoing.start)} (ongoing)"
+            if earlier:
+                fallback = f"{format_duration(earlier)} + {fallback}"
+            shown = nodes.inline()
+            shown += elapsed_since(ongoing.start, None, "{} (ongoing)", fallback, base=earlier)
+        else:
+            text = format_duration(total) if total is not None else "— (final status)"
+            shown = text + (" (ongoing)" if ongoing is not None else "")
         rows.append([status_badge(policy, status), shown, str(visits)])
     return table(["Status", "Total time", "Visits"], rows, classes=["incident-status-times"])
 
 
-def status_time_view(incident: Incident, policy: Policy, now: datetime) -> nodes.Node:
+def status_time_view(incident: Incident, policy: Policy, now: datetime | None) -> nodes.Node:
     """Time per status: a Gantt chart in HTML, the totals table elsewhere."""
     chart = gantt(incident, policy, now)
     totals = totals_table(incident, policy, now)
@@ -156,7 +205,7 @@ class IncidentTimelineDirective(ViewDirective):
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
         incident_id = self.arguments[0].strip()
-        note_dependency(self.env, self.env.docname, [incident_id, NOW])
+        note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
         if incident is None:
             warn(self, f"unknown incident id '{incident_id}'")
@@ -173,11 +222,11 @@ class IncidentTimelineDirective(ViewDirective):
                 incident,
                 state.policy,
                 roster,
-                state.now,
+                state.page_now,
                 RecordText.for_env(self.env, state.config.pages),
             ),
             nodes.rubric(heading, heading),
-            status_time_view(incident, state.policy, state.now),
+            status_time_view(incident, state.policy, state.page_now),
         ]
 
 
