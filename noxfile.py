@@ -1,5 +1,5 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s docs-internal``,
-``nox -s live``, ``nox -s bench``.
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``,
+``nox -s docs-internal``, ``nox -s fuzz``, ``nox -s live``, ``nox -s bench``.
 
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
@@ -35,6 +35,32 @@ def tests(session: nox.Session, deps: list[str]) -> None:
     session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
 
 
+FUZZ_BUDGETS = ("short", "default", "long")
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz check, the build and log with hypothesis (tests/fuzz/): random and hostile record
+    bytes, file names, rosters, policies and log arguments; no input may raise.
+
+    ``nox -s fuzz`` runs the default budget (about 3 minutes), ``nox -s fuzz -- short`` the
+    one CI runs (under a minute), ``nox -s fuzz -- long`` 25 times the default (about an
+    hour; before a release).  Other arguments go to pytest.
+    """
+    session.install("-e", ".[test]")
+    args = list(session.posargs)
+    budget = args.pop(0) if args and args[0] in FUZZ_BUDGETS else "default"
+    session.run(
+        "pytest",
+        "--fuzz",
+        "-m",
+        "fuzz",
+        "tests/fuzz",
+        *args,
+        env={"FUZZ_BUDGET": budget, "PYTHONHASHSEED": "0"},
+    )
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (style, imports, bugbear) and mypy --strict on the package."""
@@ -56,7 +82,7 @@ def docs(session: nox.Session) -> None:
     session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
 
 
-@nox.session(name="docs-internal", python="3.11")
+@nox.session(name="docs-internal")
 def docs_internal(session: nox.Session) -> None:
     """The same site for the team: private records included, each marked as private
     (incidents_include_private), in docs/_build/internal.  Publish it only where the team
@@ -80,7 +106,7 @@ def docs_internal(session: nox.Session) -> None:
     session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
 
 
-@nox.session(python="3.11")
+@nox.session
 def live(session: nox.Session) -> None:
     """Preview the site while editing: sphinx-autobuild serves it on http://127.0.0.1:8000
     and rebuilds when a page in docs/ *or a record* in incident_records/ changes (it only

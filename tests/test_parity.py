@@ -51,7 +51,7 @@ def make_project(root: Path, records: Path | None = None, conf_extra: str = "") 
     (docs / "index.md").write_text("# Site\n\n```{toctree}\nincidents/index\n```\n")
     folder = root / "incident_records"
     if records is not None:
-        shutil.copytree(records, folder)
+        shutil.copytree(records, folder, symlinks=True)
     else:
         folder.mkdir()
     return folder

@@ -246,7 +246,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
         ),
         (
             "retro_due_days: 14",
-            "retro_due_days: 99999999999",
+            "retro_due_days: 999999999",
             len("retro_due_days: "),
             "POLICY",
             "between 0 and",

@@ -74,6 +74,9 @@ def add_follow_up(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     state = parser.add_mutually_exclusive_group()
     state.add_argument("--done", action="store_true", help="the ticket is closed")
     state.add_argument("--not-done", action="store_true", help="the ticket is open again (with N)")
+    parser.add_argument(
+        "--force", action="store_true", help="write the record even when it is read-only"
+    )
     add_project_options(parser)
     parser.set_defaults(run=run_follow_up)
 

@@ -28,6 +28,7 @@ from sphinx_incidents.core.ical import rotation_ics, rotation_weeks
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.safetext import printable
 
 LEADS_EXAMPLE = """\
 examples:
@@ -229,8 +230,8 @@ def render_report(report: LeadReport) -> list[str]:
     for row in report.rows:
         table.append(
             [
-                row.handle,
-                row.name,
+                printable(row.handle, 40),
+                printable(row.name, 60),
                 str(row.led_total),
                 *(str(row.led_by_severity.get(level, 0)) for level in report.severity_levels),
                 row.last_led.strftime("%Y-%m-%d") if row.last_led else "never",
@@ -250,12 +251,13 @@ def render_report(report: LeadReport) -> list[str]:
     lines.append("")
     if report.next_lead is not None:
         lines.append(
-            f"Next lead: {paint(report.next_lead, '1;32', sys.stdout)} ({report.next_reason})"
+            f"Next lead: {paint(printable(report.next_lead), '1;32', sys.stdout)} "
+            f"({printable(report.next_reason)})"
         )
     else:
         lines.append(f"Next lead: none ({report.next_reason})")
     if report.incident_count:
-        who = ", ".join(report.busiest)
+        who = printable(", ".join(report.busiest))
         top = max((row.led_total for row in report.rows), default=0)
         even = 1 / len(report.rows)
         lines.append(

@@ -42,14 +42,20 @@ from sphinx_incidents.core.editing import (
     incident_id,
     insert_event,
     locked,
+    read_only,
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
+from sphinx_incidents.core.ids import id_problem
 from sphinx_incidents.core.model import Incident, Roster, StatusChange
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, records_root
+from sphinx_incidents.core.recordfiles import escaping_symlink
 from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.safetext import printable
 from sphinx_incidents.core.schema import record_schema
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 
 MAX_SUFFIX = 999
 
@@ -63,7 +69,8 @@ examples:
 
 defaults:
   id             UTC date of --detected + a slug of the title; -2, -3, ... when taken
-                 (an existing record is never overwritten)
+                 (in any subfolder); an --id that is taken is refused, and an existing
+                 record is never overwritten
   --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
   --lead         the roster's rotation runner for the week of --detected; required without one
   --recorded-by  ${USER_ENV}, else the roster person whose email is `git config
@@ -75,7 +82,8 @@ defaults:
 The record starts with `# yaml-language-server: $schema={SCHEMA_FILE}` so editors complete and
 check its fields; `new` writes DIR/{SCHEMA_FILE} once from the policy (refresh it with
 `sphinx-incidents schema --policy P > incident_records/{SCHEMA_FILE}`).
-exit status: 0 written, 1 refused (the record would not pass check), 2 usage error
+exit status: 0 written, 1 refused (the record would not pass check, or --id is taken),
+2 usage error
 """
 
 LOG_EPILOG = f"""\
@@ -95,6 +103,9 @@ invalid (a status change the policy's graph forbids where it lands, an event bef
 byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH, else the
 clock); --by to ${USER_ENV}, else the roster person whose email is
 `git config user.email` (with none of them, log refuses and says how to set one).
+The record is found in the records folder or any of its subfolders.  A read-only record
+(no write permission, as after `chmod a-w`) is refused, as an editor would; --force writes
+it anyway (keeping its mode).
 exit status: 0 logged, 1 refused (file unchanged), 2 usage error, unknown incident or nobody
 to log as
 """
@@ -160,6 +171,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         help=f"who did it (default: ${USER_ENV}, else your git email in the roster)",
     )
     log.add_argument("--at", default=None, metavar="TS", help="when (default: now); may be earlier")
+    log.add_argument(
+        "--force", action="store_true", help="write the record even when it is read-only"
+    )
     add_project_options(log)
     log.set_defaults(run=run_log)
 
@@ -182,6 +196,9 @@ def _roster(project: Project) -> Roster | None:
     if project.roster_path is None:
         return None
     path = project.roster_path
+    escape = escaping_symlink(path, path.parent)
+    if escape is not None:
+        raise UsageError(f"{display_path(path)}: {escape.message}")
     roster, _ = load_roster(path, display_path(path))  # its own problems are check's business
     return roster
 
@@ -268,17 +285,24 @@ def run_new(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
     base = args.id or incident_id(detected, args.title)
-    if not policy.id_regex.match(base):
-        raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
+    problem = id_problem(base, policy)
+    if problem is not None:
+        what = "--id" if args.id else "the id made from the date and title"
+        raise UsageError(f"{what}: {problem[0]} ({problem[1]})")
+    taken = _ids_in(folder)
+    if args.id and base in taken:
+        _refused("new", f"nothing written; incident '{base}' already exists: {taken[base]}")
+        _err(f"pass another --id, or log events to it: sphinx-incidents log {base} ...")
+        return EXIT_ERRORS
     shown = display_path(folder / f"{base}.yaml")
-    known = _known_ids(folder)
+    known = set(taken)
     _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now, known)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         _refused("new", "nothing written; the record would not pass check:")
         _show(errors)
         return EXIT_ERRORS
-    path = _create(folder, base, data, policy)
+    path = _create(folder, base, data, policy, taken, numbered=not args.id)
     _show([d for d in diagnostics if d.level is Level.WARNING])
     _write_schema(folder, policy)
     created = display_path(path)
@@ -296,14 +320,22 @@ def _known_ids(folder: Path | None) -> set[str]:
     return {path.stem for path in find_record_files([folder])} if folder is not None else set()
 
 
-def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
-    """Create ``<base>.yaml``, or ``<base>-2.yaml``, ... : the first name nobody has."""
-    for number in range(1, MAX_SUFFIX + 1):
+def _ids_in(folder: Path) -> dict[str, str]:
+    """Every id used in ``folder`` and its subfolders, with the file that uses it."""
+    return {path.stem: display_path(path) for path in reversed(find_record_files([folder]))}
+
+
+def _create(
+    folder: Path, base: str, data: bytes, policy: Policy, taken: dict[str, str], numbered: bool
+) -> Path:
+    """Create ``<base>.yaml``, or (``numbered``) ``<base>-2.yaml``, ... : the first id nobody
+    has, in any subfolder."""
+    for number in range(1, MAX_SUFFIX + 1 if numbered else 2):
         candidate = base if number == 1 else f"{base}-{number}"
         path = folder / f"{candidate}.yaml"
-        if path.exists() or path.with_suffix(".yml").exists():
+        if candidate in taken or path.exists() or path.with_suffix(".yml").exists():
             continue
-        if not policy.id_regex.match(candidate):  # pragma: no cover - custom id patterns
+        if id_problem(candidate, policy) is not None:  # pragma: no cover - custom id patterns
             break
         try:
             create_exclusive(path, data)
@@ -312,6 +344,8 @@ def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
         except OSError as exc:
             raise UsageError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
         return path
+    if not numbered:
+        raise UsageError(f"'{base}' exists in {folder}/; pass another --id")
     raise UsageError(f"no free id for '{base}' in {folder}/; pass --id")
 
 
@@ -338,19 +372,49 @@ def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
         path = Path(name)
         if not path.is_file():
-            raise UsageError(f"{name}: no such record file")
+            raise UsageError(f"{printable(name, 200)}: no such record file")
         return path, args.dir if args.dir is not None else records_root([path])
     folder = records_folder(args)
     records = find_record_files([folder])
     found = [p for p in records if p.stem == name]
+    shown = printable(name, 80)
     if len(found) > 1:
         where = ", ".join(display_path(p) for p in found)
-        raise UsageError(f"incident '{name}' has more than one file ({where}); keep one")
+        raise UsageError(f"incident '{shown}' has more than one file ({where}); keep one")
     if not found:
         known = sorted(p.stem for p in records)
         hint = (did_you_mean(name, known) or "") if known else "it has no records"
-        raise UsageError(f"no incident '{name}' in {folder}/" + (f" ({hint})" if hint else ""))
+        raise UsageError(f"no incident '{shown}' in {folder}/" + (f" ({hint})" if hint else ""))
     return found[0], folder
+
+
+def _mode(path: Path) -> str:
+    try:
+        return oct(path.stat().st_mode & 0o777)[2:]
+    except OSError:  # pragma: no cover - vanished
+        return "?"
+
+
+def refuse_unwritable(command: str, path: Path, folder: Path | None, force: bool) -> bool:
+    """Refuse (and say why) to change a record that is a symlink out of its folder (the
+    write would go through it) or read-only (unless ``force``), as an editor would."""
+    escape = escaping_symlink(path, folder if folder is not None else path.parent)
+    if escape is not None:
+        _refused(command, f"{display_path(path)} is a {escape.message}; nothing written")
+        return True
+    if not force and read_only(path):
+        _refused(
+            command,
+            f"{display_path(path)} is read-only (mode {_mode(path)}); nothing written "
+            "(make it writable, or pass --force to write it anyway)",
+        )
+        return True
+    return False
+
+
+def read_record(path: Path) -> bytes:
+    """A record's bytes, bounded like every read (:class:`UnreadableFile` otherwise)."""
+    return read_limited(path, MAX_BYTES)
 
 
 def _event(args: argparse.Namespace, at: datetime, by: str) -> dict[str, EventValue]:
@@ -379,6 +443,8 @@ def run_log(args: argparse.Namespace) -> int:
     who = who_is(args.by, "--by", roster, folder, "logging")
     event = _event(args, at, who.handle)
     known = _known_ids(folder if folder is not None else path.parent)
+    if refuse_unwritable("log", path, folder, args.force):
+        return EXIT_ERRORS
     try:
         with locked(path):
             return _insert(args, path, event, at, who, policy, roster, now, known)
@@ -414,7 +480,11 @@ def _insert(
 ) -> int:
     shown = display_path(path)
     incident = path.stem
-    old = path.read_bytes()
+    try:
+        old = read_record(path)
+    except UnreadableFile as exc:
+        _refused("log", f"{shown} is unchanged: {exc.reason} (run check)")
+        return EXIT_ERRORS
     current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
         text = old.decode("utf-8")

@@ -21,7 +21,15 @@ from sphinx_incidents.cli.common import (
     now_from,
     project_from,
 )
-from sphinx_incidents.cli.record import _known_ids, _record_path, _refused, _roster, _show
+from sphinx_incidents.cli.record import (
+    _known_ids,
+    _record_path,
+    _refused,
+    _roster,
+    _show,
+    read_record,
+    refuse_unwritable,
+)
 from sphinx_incidents.core.check import display_path
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
@@ -32,6 +40,7 @@ from sphinx_incidents.core.editing import (
     write_atomic,
 )
 from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.safefiles import UnreadableFile
 
 Edit = Callable[[str, Incident | None], str]
 """Makes the change: the record's text (and what it reads as) -> the new text."""
@@ -47,6 +56,7 @@ class Target:
     roster: Roster | None
     now: datetime
     known: set[str]  # the folder's ids, which `related` may name (INC012)
+    force: bool = False  # write even a read-only record
 
     @property
     def shown(self) -> str:
@@ -66,9 +76,9 @@ class Target:
     def read(self) -> Incident | None:
         """The record as it is now (``None`` when it cannot be read)."""
         try:
-            data = self.path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{self.shown}: {exc.strerror or exc}") from None
+            data = read_record(self.path)
+        except UnreadableFile as exc:
+            raise UsageError(f"{self.shown}: {exc.reason}") from None
         incident, _ = self.check(data)
 
         return incident
@@ -80,11 +90,14 @@ def target_from(args: argparse.Namespace) -> Target:
     path, folder = _record_path(args)
     project = project_from(args, folder)
     known = _known_ids(folder if folder is not None else path.parent)
-    return Target(path, folder, project, _roster(project), now, known)
+    force = bool(getattr(args, "force", False))
+    return Target(path, folder, project, _roster(project), now, known, force)
 
 
 def change_record(command: str, target: Target, edit: Edit) -> tuple[int, Incident | None]:
     """Apply ``edit`` under the lock; the exit status and the record as written (or ``None``)."""
+    if refuse_unwritable(command, target.path, target.folder, target.force):
+        return EXIT_ERRORS, None
     try:
         with locked(target.path):
             return _change(command, target, edit)
@@ -96,7 +109,11 @@ def change_record(command: str, target: Target, edit: Edit) -> tuple[int, Incide
 
 def _change(command: str, target: Target, edit: Edit) -> tuple[int, Incident | None]:
     shown = target.shown
-    old = target.path.read_bytes()
+    try:
+        old = read_record(target.path)
+    except UnreadableFile as exc:
+        _refused(command, f"{shown} is unchanged: {exc.reason} (run check)")
+        return EXIT_ERRORS, None
     current, before = target.check(old)
     try:
         new = edit(old.decode("utf-8"), current).encode("utf-8")

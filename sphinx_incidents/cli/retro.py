@@ -64,6 +64,9 @@ def add_retro(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument(
         "--notes-url", default=None, metavar="URL", help="where the retrospective's notes are"
     )
+    parser.add_argument(
+        "--force", action="store_true", help="write the record even when it is read-only"
+    )
     add_project_options(parser)
     parser.set_defaults(run=run_retro)
 

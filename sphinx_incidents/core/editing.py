@@ -331,6 +331,16 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     return temp
 
 
+def read_only(path: Path) -> bool:
+    """Whether the file is read-only: no write permission bit at all (``chmod a-w``, mode
+    444), or none for us.  Checked from the bits as well as with :func:`os.access`, since
+    ``root`` passes ``access`` for every file, yet a record someone made read-only is
+    read-only for everyone; :func:`write_atomic` replaces the file by renaming, which the
+    file's own mode would not stop."""
+    mode = os.stat(path).st_mode
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path``'s content: readers see the old bytes or the new, never a mix.
 
@@ -392,6 +402,9 @@ def _remove_leftovers(target: Path) -> None:
             leftover.unlink()
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the record ``path`` (read, validate, write inside).
@@ -402,7 +415,7 @@ def locked(path: Path) -> Iterator[None]:
     :class:`FileNotFoundError` when the file does not exist.
     """
     while True:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # a FIFO swapped in: no hang
         try:
             _lock(fd)
             held = os.fstat(fd)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
+from sphinx_incidents.core.safetext import control_character, describe
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
 
 
@@ -209,6 +210,15 @@ class Text(FieldType):
                 )
             return INVALID
         value = scalar.value
+        bad = control_character(value)
+        if bad is not None:
+            ctx.at(
+                scalar,
+                "INC004",
+                f"{self.description} contains the control character {describe(value[bad])}",
+                "remove it: escapes such as \\e, \\a or \\x1b have no place in a record",
+            )
+            return INVALID
         if len(value.strip()) < self.min_length:
             ctx.at(
                 scalar,
@@ -221,7 +231,9 @@ class Text(FieldType):
                 scalar,
                 "INC004",
                 f"too long: {len(value)} characters (at most {self.max_length})",
-                "keep it to one line a reader understands",
+                "link to a longer document instead"
+                if self.markdown
+                else "keep it to one line a reader understands",
             )
             return INVALID
         return self.check(value, scalar, ctx)
@@ -236,7 +248,7 @@ class Text(FieldType):
         return schema
 
 
-_HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})$")
+_HANDLE_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})")
 
 
 @dataclass
@@ -246,7 +258,7 @@ class Handle(Text):
     description: str = "a person handle"
 
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
-        if not _HANDLE_RE.match(value):
+        if not _HANDLE_RE.fullmatch(value):
             ctx.at(
                 node,
                 "INC004",
@@ -257,7 +269,7 @@ class Handle(Text):
         return value
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
-        return {"type": "string", "pattern": _HANDLE_RE.pattern}
+        return {"type": "string", "pattern": f"^{_HANDLE_RE.pattern}$"}
 
 
 # Printable ASCII only, no '[' ']' '@' in the host: urlsplit would give scheme http(s), a
@@ -377,6 +389,11 @@ class Choice(Text):
         return {"type": "string", "enum": list(policy.choices(self.source))}
 
 
+_WHOLE_RE = re.compile(r"[-+]?[0-9]+")
+MAX_INT_DIGITS = 9
+"""Digits a whole number in a record or policy may have, checked before ``int()``."""
+
+
 @dataclass
 class Integer(FieldType):
     description: str = "a whole number"
@@ -387,14 +404,23 @@ class Integer(FieldType):
             return INVALID
         value = scalar.value
         if not scalar.plain:
-            hint = "remove the quotes" if re.fullmatch(r"[-+]?[0-9]+", value) else None
+            hint = "remove the quotes" if _WHOLE_RE.fullmatch(value) else None
             ctx.at(
                 scalar, "INC004", f"expected {self.description}, found the string '{value}'", hint
             )
             return INVALID
-        if not re.fullmatch(r"[-+]?[0-9]+", value):
+        if not _WHOLE_RE.fullmatch(value):
             reading = yaml11_reading(scalar) or "text"
             ctx.at(scalar, "INC004", f"expected {self.description}, found {reading} '{value}'")
+            return INVALID
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_INT_DIGITS:  # int() of 4,300+ digits raises; any this long is wrong
+            ctx.at(
+                scalar,
+                "INC004",
+                f"number too large: {digits} digits (at most {MAX_INT_DIGITS})",
+                "severities, levels and days are small numbers",
+            )
             return INVALID
         return self.check(int(value), scalar, ctx)
 
@@ -444,6 +470,9 @@ class Boolean(FieldType):
         return {"type": "boolean"}
 
 
+MIN_YEAR = 1000
+"""Years before 1000 are refused: formats and charts assume four-digit years (strftime writes
+year 1 as ``1-01-01``; Mermaid's Gantt says "Invalid date")."""
 _TIMESTAMP_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
@@ -463,6 +492,8 @@ def parse_timestamp(value: str) -> datetime | str:
     day, clock, offset = match.groups()
     if offset is None:
         return "a timestamp without a UTC offset"
+    if int(day[:4]) < MIN_YEAR:
+        return f"a time before the year {MIN_YEAR}"
     if offset in ("Z", "z"):
         offset = "+00:00"
     elif ":" not in offset:
@@ -513,9 +544,14 @@ class Date(FieldType):
         value = scalar.value.strip()
         if _DATE_RE.match(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if day.year >= MIN_YEAR:
+                    return day
+                ctx.at(scalar, "INC004", f"'{value}' is before the year {MIN_YEAR}")
+                return INVALID
         ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
         return INVALID
 
@@ -523,10 +559,20 @@ class Date(FieldType):
         return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
+MAX_ITEMS = 1000
+"""Items any list may have, unless it says otherwise (see :class:`ListOf`)."""
+
+
 @dataclass
 class ListOf(FieldType):
+    """A list of ``item``; more than ``max_items`` is INC015, checked before any item is read,
+    so that a 1 MiB file of tiny items costs no more than its parse (every item becomes
+    rows, chart bars and JSON on a page)."""
+
     item: FieldType = field(default_factory=Text)
     min_items: int = 0
+    max_items: int = MAX_ITEMS
+    noun: str = "items"
 
     @property
     def description(self) -> str:  # type: ignore[override]
@@ -544,6 +590,14 @@ class ListOf(FieldType):
         if len(node.items) < self.min_items:
             ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
             return INVALID
+        if len(node.items) > self.max_items:
+            ctx.at(
+                node,
+                "INC015",
+                f"too many {self.noun}: {len(node.items)} (at most {self.max_items})",
+                "keep the record to what readers need; the limit bounds build time and memory",
+            )
+            return INVALID
         outer = ctx.field
         ctx.field = f"an item of {outer}" if outer else None
         try:
@@ -556,6 +610,7 @@ class ListOf(FieldType):
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
         if self.min_items:
             schema["minItems"] = self.min_items
+        schema["maxItems"] = self.max_items
         return schema
 
 

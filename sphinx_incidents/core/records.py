@@ -43,7 +43,23 @@ from sphinx_incidents.core.model import (
     TimelineEvent,
 )
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.yamlnodes import MappingNode, SequenceNode, load_nodes
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES, MappingNode, SequenceNode, load_nodes
+
+MAX_TIMELINE_EVENTS = 500
+"""Events one record may have (INC015).  An incident updated every hour for three weeks has
+about 500; each event is a table row, a chart bar and JSON on several pages, and a 1 MiB
+record of 23,000 tiny events took 20 s and 663 MB to build before the limit."""
+MAX_SHORT_LIST = 100
+"""Services, follow-ups, links, five whys, improvements: a few each in practice."""
+MAX_MARKDOWN_FIELD = 10_000
+MAX_MARKDOWN_TOTAL = 50_000
+"""Characters of Markdown one field, and one record in all (summary, impact, notes, root
+cause), may hold (INC004, INC016).  Parsing Markdown is fast for prose but can cost 30 us a
+character, and more than linear time, for runs of delimiters (``[[[``, ``**a**a``, and with
+MyST's linkify on, URL-like runs): 450 KB of them took 17 s to build.  10,000 characters a
+field keeps each parse near linear; 50,000 in all is a long postmortem (8,000 words), at
+worst about 2 s of CPU."""
 
 EVENT = Record(
     "timeline event",
@@ -56,7 +72,7 @@ EVENT = Record(
         Field("lead", Handle(), False, "The lead was handed over to this person."),
         Field(
             "note",
-            Text(markdown=True),
+            Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
             False,
             "What happened; required when the event sets no status, severity or lead.",
         ),
@@ -85,9 +101,19 @@ RETROSPECTIVE = Record(
     (
         Field("date", Date(), True, "When it was held (YYYY-MM-DD)."),
         Field("host", Handle(), True, "Who hosted it: the lead when the incident was resolved."),
-        Field("root_cause", Text(markdown=True), False, "The root cause, or that it is unknown."),
-        Field("five_whys", ListOf(Text()), False, "The 5-whys chain."),
-        Field("improvements", ListOf(Text()), False, "Process improvements identified."),
+        Field(
+            "root_cause",
+            Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+            False,
+            "The root cause, or that it is unknown.",
+        ),
+        Field("five_whys", ListOf(Text(), max_items=MAX_SHORT_LIST), False, "The 5-whys chain."),
+        Field(
+            "improvements",
+            ListOf(Text(), max_items=MAX_SHORT_LIST),
+            False,
+            "Process improvements identified.",
+        ),
         Field("notes_url", Url(), False, "The retrospective's notes."),
     ),
 )
@@ -106,7 +132,7 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("category", Choice(source="categories"), False, "Default technical."),
     Field(
         "services",
-        ListOf(Choice(source="services")),
+        ListOf(Choice(source="services"), max_items=MAX_SHORT_LIST, noun="services"),
         False,
         "Affected services; required for technical incidents.",
     ),
@@ -119,20 +145,40 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         False,
         "Lead at the time of recording; may be omitted when the rotation names a runner.",
     ),
-    Field("summary", Text(markdown=True), True, "What happened, for users (Markdown)."),
-    Field("impact", Text(markdown=True), False, "Who was affected and how (Markdown)."),
-    Field("timeline", ListOf(EVENT, 1), True, "Events, oldest first; the first sets a status."),
+    Field(
+        "summary",
+        Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+        True,
+        "What happened, for users (Markdown).",
+    ),
+    Field(
+        "impact",
+        Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
+        False,
+        "Who was affected and how (Markdown).",
+    ),
+    Field(
+        "timeline",
+        ListOf(EVENT, 1, MAX_TIMELINE_EVENTS, "timeline events"),
+        True,
+        f"Events, oldest first; the first sets a status (at most {MAX_TIMELINE_EVENTS}).",
+    ),
     Field(
         "follow_ups",
-        ListOf(FOLLOW_UP),
+        ListOf(FOLLOW_UP, max_items=MAX_SHORT_LIST, noun="follow-ups"),
         False,
         "Tickets filed in the Stabilize, Resolve, Review steps.",
     ),
     Field("retrospective", RETROSPECTIVE, False, "The Review step."),
-    Field("links", ListOf(LINK), False, "Discussion thread, chat thread, dashboards."),
+    Field(
+        "links",
+        ListOf(LINK, max_items=MAX_SHORT_LIST, noun="links"),
+        False,
+        "Discussion thread, chat thread, dashboards.",
+    ),
     Field(
         "related",
-        ListOf(Text()),
+        ListOf(Text(), max_items=MAX_SHORT_LIST, noun="related ids"),
         False,
         "Ids of related incidents, e.g. the earlier incident this one is a recurrence of; "
         "both pages link to each other.",
@@ -212,10 +258,12 @@ ROSTER = Record(
 
 
 def read_bytes(path: Path, ctx: Context) -> bytes | None:
+    """The file's bytes, or None and INC001 when it is not a regular file of at most
+    :data:`~sphinx_incidents.core.yamlnodes.MAX_BYTES` (checked before reading)."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        ctx.report((1, 1), "INC001", f"cannot read file: {exc.strerror or exc}")
+        return read_limited(path, MAX_BYTES)
+    except UnreadableFile as exc:
+        ctx.report((1, 1), "INC001", exc.reason, exc.hint)
         return None
 
 
@@ -437,6 +485,28 @@ def build_incident(
     return incident
 
 
+def _markdown_fits(fields: Fields, ctx: Context) -> bool:
+    """INC016 (and no incident) when the record's Markdown adds up to more than the limit."""
+    pieces: list[tuple[Fields, str]] = [(fields, "summary"), (fields, "impact")]
+    pieces += [(event, "note") for event in fields.get("timeline") or []]
+    retrospective = fields.get("retrospective")
+    if isinstance(retrospective, Fields):
+        pieces.append((retrospective, "root_cause"))
+    total = 0
+    for owner, name in pieces:
+        total += len(owner.get(name) or "")
+        if total > MAX_MARKDOWN_TOTAL:
+            ctx.report(
+                owner.pos(name),
+                "INC016",
+                f"the record's Markdown text (summary, impact, notes, root cause) is longer "
+                f"than {MAX_MARKDOWN_TOTAL} characters in all",
+                "link to a longer document (a postmortem, a ticket) instead",
+            )
+            return False
+    return True
+
+
 def load_incident(
     path: Path,
     shown: str,
@@ -456,7 +526,7 @@ def load_incident(
     if root is None:
         return None
     fields = INCIDENT.convert(root, ctx)
-    if fields is INVALID:
+    if fields is INVALID or not _markdown_fits(fields, ctx):
         return None
     timeline_node = root.value("timeline") if isinstance(root, MappingNode) else None
     timeline: list[Fields] = fields.get("timeline") or []

@@ -35,7 +35,9 @@ from sphinx_incidents.core.project import (
     find_records_dir,
     folder_file,
 )
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.core.visibility import anonymous, split_private
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
@@ -119,8 +121,8 @@ def _read(path: Path | None) -> bytes:
     if path is None:
         return b""
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path, MAX_BYTES)  # never a FIFO, a device or 2 GB
+    except UnreadableFile:
         return b"<unreadable>"
 
 
@@ -225,7 +227,13 @@ def load_state(app: Sphinx) -> IncidentsState:
         now = resolve_now(config.now)
         page_now = now if config.now else None
     except NowError as exc:
-        logger.warning("incidents_now: %s", exc, type=WARNING_TYPE, subtype="config")
+        logger.warning(
+            "incidents_now: %s",
+            exc,
+            type=WARNING_TYPE,
+            subtype="config",
+            location=_conf_line(confdir, "incidents_now"),
+        )
         now = resolve_now(None)
     if config.records_dir.is_dir():
         _check_discovery(config, confdir)
@@ -244,6 +252,7 @@ def load_state(app: Sphinx) -> IncidentsState:
             config.records_dir,
             type=WARNING_TYPE,
             subtype="config",
+            location=_conf_line(confdir, "incidents_dir"),
         )
         roster_path = None
         result = CheckResult()

@@ -113,7 +113,8 @@ def severity_levels_of(incidents: Sequence[Incident], policy: Policy | None) -> 
 
 def format_timestamp(moment: datetime) -> str:
     """``YYYY-MM-DD HH:MM UTC``: how tables and timelines show an instant."""
-    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+    moment = utc(moment)
+    return f"{moment.date().isoformat()} {moment:%H:%M} UTC"  # isoformat pads every year
 
 
 def related_from(incidents: Iterable[Incident]) -> dict[str, list[str]]:

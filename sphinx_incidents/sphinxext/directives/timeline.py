@@ -9,7 +9,7 @@ same whenever it is built.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -104,8 +104,12 @@ AXIS = "%% incidents-axis"
 """``AXIS <first start>``: the browser picks the next line's axis format from the span."""
 
 
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+def gantt_time(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS+00:00`` in UTC, four-digit year always (unlike ``strftime``)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
+
+
+_stamp = gantt_time
 
 
 def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
