@@ -293,3 +293,34 @@ def test_a_repeating_cycle_runs_52_weeks_past_its_last_override() -> None:
     text = rotation_ics(weeks, roster, "Cycle")
     events = list(icalendar.Calendar.from_ical(text).walk("VEVENT"))
     assert len(events) == len(weeks) == len({str(e["UID"]) for e in events})
+
+
+@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "json", "epub", "text"])
+def test_other_builders(src: Path, tmp_path: Path, builder: str) -> None:
+    """A website (dirhtml) gets the feed and the calendar with its own addresses; one
+    single page gets the banner only; json, epub and text get none of them."""
+    out = tmp_path / builder
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", builder, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[incidents" not in result.stderr, result.stderr  # (epub warns of its own settings)
+    written = {name: (out / name).exists() for name in ("incidents.atom", "rotation.ics")}
+    banner = (out / "_static" / "incidents-banner.js").exists()
+    if builder == "dirhtml":
+        assert written == {"incidents.atom": True, "rotation.ics": True} and banner
+        feed = feedparser.parse((out / "incidents.atom").read_bytes())
+        assert not feed.bozo
+        assert {e.link for e in feed.entries} >= {f"{BASE}incidents/{RECORD}/"}
+        index = BeautifulSoup((out / "incidents" / "index.html").read_text(), "html.parser")
+        links = [a["href"] for a in index.select("p.incident-follow a")]
+        assert links == ["../incidents.atom", "../rotation.ics"]  # incidents/index is incidents/
+    elif builder == "singlehtml":
+        assert written == {"incidents.atom": False, "rotation.ics": False} and banner
+    else:
+        assert written == {"incidents.atom": False, "rotation.ics": False} and not banner

@@ -26,6 +26,7 @@ from sphinx.application import Sphinx
 from sphinx_incidents.core.analytics import format_timestamp
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.sphinxext.mermaid_assets import writes_browser_pages
 from sphinx_incidents.sphinxext.outputs import inputs_key, write_output
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 
@@ -98,13 +99,9 @@ def banner_script(data: dict[str, Any] | None) -> str:
 
 
 def _enabled(app: Sphinx) -> bool:
-    from sphinx.builders._epub_base import EpubBuilder
-
+    """A threshold, and pages a browser opens (single-page HTML too, not e-books)."""
     threshold = app.config.incidents_banner_severity
-    builder = app.builder
-    return (
-        threshold is not None and builder.format == "html" and not isinstance(builder, EpubBuilder)
-    )
+    return threshold is not None and writes_browser_pages(app.builder)
 
 
 def _builder_inited(app: Sphinx) -> None:

@@ -24,19 +24,18 @@ from sphinx.builders import Builder
 from sphinx.util import logging
 
 from sphinx_incidents import __version__
+from sphinx_incidents.sphinxext.mermaid_assets import writes_browser_pages
 from sphinx_incidents.sphinxext.state import get_state
 
 logger = logging.getLogger(__name__)
 
 
 def writes_site(builder: Builder) -> bool:
-    """An HTML builder whose output is a website (not an e-book, not one single page)."""
-    from sphinx.builders._epub_base import EpubBuilder
+    """An HTML builder whose output is a website: pages a browser opens (not json/pickle,
+    not an e-book), and not one single page."""
     from sphinx.builders.singlehtml import SingleFileHTMLBuilder
 
-    return builder.format == "html" and not isinstance(
-        builder, (EpubBuilder, SingleFileHTMLBuilder)
-    )
+    return writes_browser_pages(builder) and not isinstance(builder, SingleFileHTMLBuilder)
 
 
 def inputs_key(app: Sphinx, *extra: str) -> str:
