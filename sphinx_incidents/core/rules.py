@@ -168,7 +168,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             _pos(incident.source, "detected"),
             "INC025",
             f"detected {incident.detected.isoformat()} is in the future "
-            f"(now is {env.now.isoformat()})",
+            f"(now is {_moment(env.now)})",
             "check the date and the UTC offset",
         )
     for event in incident.timeline:
@@ -176,7 +176,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             env.report(
                 _pos(event.source, "at"),
                 "INC025",
-                f"event at {event.at.isoformat()} is in the future (now is {env.now.isoformat()})",
+                f"event at {event.at.isoformat()} is in the future (now is {_moment(env.now)})",
                 "check the date and the UTC offset",
             )
 
@@ -194,14 +194,21 @@ def recurrence_window(incident: Incident, env: RuleEnv) -> None:
         env.report(
             _pos(event.source, "status"),
             "INC026",
-            f"back to {event.status} {_hours(event.at - closed_since)} hours after the "
+            f"back to {event.status} {_hours(event.at - closed_since)} after the "
             f"incident was resolved; the policy's recurrence window is {hours} hours",
             f"record a new incident instead: sphinx-incidents new ... --related {incident.id}",
         )
 
 
+def _moment(now: datetime) -> str:
+    """ "now" in a message, to the second: the clock's microseconds only read as noise."""
+    return now.replace(microsecond=0).isoformat()
+
+
 def _hours(age: timedelta) -> str:
-    return f"{age.total_seconds() / 3600:.1f}"
+    """``49.0 hours`` near a window of hours; ``467.6 days`` for a recurrence long after."""
+    hours = age.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 72 else f"{hours / 24:.1f} days"
 
 
 @rule("INC027")
