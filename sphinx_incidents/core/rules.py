@@ -206,9 +206,9 @@ def _moment(now: datetime) -> str:
 
 
 def _hours(age: timedelta) -> str:
-    """``49.0 hours`` near a window of hours; ``467.6 days`` for a recurrence long after."""
+    """``49.0 hours`` near a window of hours; ``467.6 days`` past a week."""
     hours = age.total_seconds() / 3600
-    return f"{hours:.1f} hours" if hours < 72 else f"{hours / 24:.1f} days"
+    return f"{hours:.1f} hours" if hours < 7 * 24 else f"{hours / 24:.1f} days"
 
 
 @rule("INC027")
@@ -257,35 +257,6 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
         hint = f"add `lead:`, or a rotation week {monday} in {env.roster.path}"
     where = incident.source.key_pos("lead") if incident.source else (1, 1)
     env.report(where, "INC030", f"no lead, and no rotation runner for the week of {monday}", hint)
-
-
-@rule("INC031")
-def known_people(incident: Incident, env: RuleEnv) -> None:
-    """INC031: with a roster, every handle is in it."""
-    roster = env.roster
-    if roster is None:
-        return
-    handles = roster.handles
-
-    # Positions and suggestions are only worked out for a handle that is reported.
-    def check(handle: str | None, fields: Fields | None, name: str, role: str) -> None:
-        if handle and handle not in handles:  # unreadable handles: reported as INC004
-            env.report(
-                _pos(fields, name),
-                "INC031",
-                f"{role} '{handle}' is not in the roster",
-                did_you_mean(handle, sorted(handles)),
-            )
-
-    check(incident.recorded_by, incident.source, "recorded_by", "recorded_by")
-    if not incident.lead_from_rotation:
-        check(incident.lead, incident.source, "lead", "lead")
-    for event in incident.timeline:
-        check(event.lead, event.source, "lead", "lead")
-        check(event.by, event.source, "by", "by")
-    if incident.retrospective is not None:
-        retro = incident.retrospective
-        check(retro.host, retro.source, "host", "retrospective host")
 
 
 @rule("INC040")
