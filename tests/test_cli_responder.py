@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -354,6 +355,8 @@ def test_due_formats(incident: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "| Incident | Severity | Status | Lead | Open for | Last event |" in out
     assert "- [ ] Stale: `2024-02-01-thumbnails-are-slow`: open, and the last event is" in out
     assert "**Next incident lead:** dhruv" in out
+    # pasted into a GitHub issue, a bare @handle would notify everyone it names
+    assert re.search(r"(?<!`)@[a-z]", out) is None, out
 
 
 def test_due_with_nothing_due_passes_strict(

@@ -625,3 +625,16 @@ def test_demo_records_are_clean_even_strict() -> None:
     assert [d.format_text() for d in result.diagnostics] == []
     assert len(result.incidents) == len(result.files) >= 10
     assert result.roster is not None and result.roster.people
+
+
+def test_unknown_people_are_reported_with_the_other_errors(tmp_path: Path) -> None:
+    """One run tells everything: a record whose severity is wrong and which names someone the
+    roster does not know gets INC020 and INC031 together, not INC031 once INC020 is fixed."""
+    text = (RECORDS / "valid" / "2024-05-08-lead-handover.yaml").read_text()
+    text = text.replace("severity: 2\n", "severity: 9\n").replace(
+        "recorded_by: alex\n", "recorded_by: olga\n"
+    )
+    path = tmp_path / "2024-05-08-two-problems.yaml"
+    path.write_text(text)
+    codes = sorted(d.code for d in check(path, base=tmp_path).diagnostics)
+    assert codes == ["INC020", "INC031"], codes

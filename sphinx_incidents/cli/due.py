@@ -218,7 +218,8 @@ def render_markdown(report: DueReport, policy: Policy) -> list[str]:
         ]
         for item in report.open:
             status = policy.status_label(item.status) if item.status else "—"
-            lead = f"@{item.lead}" if item.lead else "—"
+            # a code span: pasted into a GitHub issue, a bare @handle would notify the person
+            lead = f"`@{item.lead}`" if item.lead else "—"
             lines.append(
                 f"| `{item.id}` {_md(item.title)} | {item.severity} | {_md(status)} | {lead} "
                 f"| {format_duration(item.age)} | {format_duration(item.quiet)} ago |"

@@ -118,4 +118,9 @@ def _record(args: argparse.Namespace, target: Target, incident: Incident) -> int
         f"next: file the improvements as process follow-ups: sphinx-incidents follow-up "
         f"{target.id} --title '...' --url https://... --purpose process"
     )
+    policy = target.project.policy
+    status = updated.current_status if updated is not None else None
+    for after in policy.next_statuses(status) if status else ():
+        if "retrospective" in policy.requires(after):  # Openverse's Reviewed
+            print(f"  then: sphinx-incidents log {target.id} --status {after}")
     return EXIT_OK

@@ -283,13 +283,14 @@ class NewRecord:
             f"  - at: {at}",
             f"    status: {yaml_word(self.status)}",
             f"    by: {yaml_word(self.recorded_by)}",
-            "# Add events with `sphinx-incidents log`, tickets with `sphinx-incidents",
+            "# Add events with `sphinx-incidents log`, tickets with",
             (
-                "# follow-up` (a resolved incident needs one with purpose prevention) and the"
+                "# `sphinx-incidents follow-up` (a resolved incident needs one with purpose"
+                "\n# prevention), and the retrospective with `sphinx-incidents retro`."
                 if self.prevention_required
-                else "# follow-up` and the"
+                else "# `sphinx-incidents follow-up`, and the retrospective with"
+                "\n# `sphinx-incidents retro`."
             ),
-            "# retrospective with `sphinx-incidents retro`.",
         ]
         return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -58,6 +58,7 @@ class Context:
     policy: Vocabulary | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     field: str | None = None  # the field being read, for messages: "'title'"
+    people: Collection[str] | None = None  # the roster's handles, when there is a roster
 
     def naming(self) -> str:
         """`` for 'title'`` while a field is read (messages name it), else nothing."""
@@ -270,6 +271,29 @@ class Handle(Text):
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         return {"type": "string", "pattern": f"^{_HANDLE_RE.pattern}$"}
+
+
+@dataclass
+class PersonHandle(Handle):
+    """A handle in a record that names someone (who recorded, led, did, hosted): with a roster,
+    INC031 when the roster does not know them.
+
+    Checked as the field is read, not by a rule on the loaded incident, so that a record with
+    other errors (a missing field, a bad severity) reports its unknown people in the same run.
+    """
+
+    role: str = "person"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        handle = super().check(value, node, ctx)
+        if handle is not INVALID and ctx.people is not None and handle not in ctx.people:
+            ctx.at(
+                node,
+                "INC031",
+                f"{self.role} '{handle}' is not in the roster",
+                did_you_mean(handle, sorted(ctx.people)),
+            )
+        return handle
 
 
 # Printable ASCII only, no '[' ']' '@' in the host: urlsplit would give scheme http(s), a

@@ -23,6 +23,7 @@ from sphinx_incidents.core.fieldtypes import (
     ListOf,
     ListOrMapping,
     OneOf,
+    PersonHandle,
     Record,
     SeverityLevel,
     Text,
@@ -69,14 +70,14 @@ EVENT = Record(
         Field(
             "severity", SeverityLevel(), False, "The incident was reclassified to this severity."
         ),
-        Field("lead", Handle(), False, "The lead was handed over to this person."),
+        Field("lead", PersonHandle(role="lead"), False, "The lead was handed over to this person."),
         Field(
             "note",
             Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
             False,
             "What happened; required when the event sets no status, severity or lead.",
         ),
-        Field("by", Handle(), False, "Who did it."),
+        Field("by", PersonHandle(role="by"), False, "Who did it."),
     ),
 )
 
@@ -100,7 +101,12 @@ RETROSPECTIVE = Record(
     "retrospective",
     (
         Field("date", Date(), True, "When it was held (YYYY-MM-DD)."),
-        Field("host", Handle(), True, "Who hosted it: the lead when the incident was resolved."),
+        Field(
+            "host",
+            PersonHandle(role="retrospective host"),
+            True,
+            "Who hosted it: the lead when the incident was resolved.",
+        ),
         Field(
             "root_cause",
             Text(markdown=True, max_length=MAX_MARKDOWN_FIELD),
@@ -138,10 +144,10 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     ),
     Field("detected", Timestamp(), True, "When the incident began or was noticed."),
     Field("detected_via", Choice(source="detection_channels"), True, "How it was detected."),
-    Field("recorded_by", Handle(), True, "Who recorded it."),
+    Field("recorded_by", PersonHandle(role="recorded_by"), True, "Who recorded it."),
     Field(
         "lead",
-        Handle(),
+        PersonHandle(role="lead"),
         False,
         "Lead at the time of recording; may be omitted when the rotation names a runner.",
     ),
@@ -525,6 +531,7 @@ def load_incident(
     ctx.diagnostics.extend(diagnostics)
     if root is None:
         return None
+    ctx.people = set(roster.handles) if roster is not None else None  # INC031 while reading
     fields = INCIDENT.convert(root, ctx)
     if fields is INVALID or not _markdown_fits(fields, ctx):
         return None

@@ -168,7 +168,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             _pos(incident.source, "detected"),
             "INC025",
             f"detected {incident.detected.isoformat()} is in the future "
-            f"(now is {env.now.isoformat()})",
+            f"(now is {_moment(env.now)})",
             "check the date and the UTC offset",
         )
     for event in incident.timeline:
@@ -176,7 +176,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             env.report(
                 _pos(event.source, "at"),
                 "INC025",
-                f"event at {event.at.isoformat()} is in the future (now is {env.now.isoformat()})",
+                f"event at {event.at.isoformat()} is in the future (now is {_moment(env.now)})",
                 "check the date and the UTC offset",
             )
 
@@ -194,14 +194,21 @@ def recurrence_window(incident: Incident, env: RuleEnv) -> None:
         env.report(
             _pos(event.source, "status"),
             "INC026",
-            f"back to {event.status} {_hours(event.at - closed_since)} hours after the "
+            f"back to {event.status} {_hours(event.at - closed_since)} after the "
             f"incident was resolved; the policy's recurrence window is {hours} hours",
             f"record a new incident instead: sphinx-incidents new ... --related {incident.id}",
         )
 
 
+def _moment(now: datetime) -> str:
+    """ "now" in a message, to the second: the clock's microseconds only read as noise."""
+    return now.replace(microsecond=0).isoformat()
+
+
 def _hours(age: timedelta) -> str:
-    return f"{age.total_seconds() / 3600:.1f}"
+    """``49.0 hours`` near a window of hours; ``467.6 days`` past a week."""
+    hours = age.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 7 * 24 else f"{hours / 24:.1f} days"
 
 
 @rule("INC027")
@@ -250,35 +257,6 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
         hint = f"add `lead:`, or a rotation week {monday} in {env.roster.path}"
     where = incident.source.key_pos("lead") if incident.source else (1, 1)
     env.report(where, "INC030", f"no lead, and no rotation runner for the week of {monday}", hint)
-
-
-@rule("INC031")
-def known_people(incident: Incident, env: RuleEnv) -> None:
-    """INC031: with a roster, every handle is in it."""
-    roster = env.roster
-    if roster is None:
-        return
-    handles = roster.handles
-
-    # Positions and suggestions are only worked out for a handle that is reported.
-    def check(handle: str | None, fields: Fields | None, name: str, role: str) -> None:
-        if handle and handle not in handles:  # unreadable handles: reported as INC004
-            env.report(
-                _pos(fields, name),
-                "INC031",
-                f"{role} '{handle}' is not in the roster",
-                did_you_mean(handle, sorted(handles)),
-            )
-
-    check(incident.recorded_by, incident.source, "recorded_by", "recorded_by")
-    if not incident.lead_from_rotation:
-        check(incident.lead, incident.source, "lead", "lead")
-    for event in incident.timeline:
-        check(event.lead, event.source, "lead", "lead")
-        check(event.by, event.source, "by", "by")
-    if incident.retrospective is not None:
-        retro = incident.retrospective
-        check(retro.host, retro.source, "host", "retrospective host")
 
 
 @rule("INC040")

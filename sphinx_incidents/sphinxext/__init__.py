@@ -19,7 +19,7 @@ from sphinx_incidents.sphinxext.banner import setup_banner
 from sphinx_incidents.sphinxext.clock import setup_clock
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
-from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
+from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole, suggest_incident
 from sphinx_incidents.sphinxext.feed import setup_feed
 from sphinx_incidents.sphinxext.gc_freeze import setup_gc_freeze
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
@@ -58,6 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.mermaid")
     setup_config(app)
     app.add_domain(IncidentDomain)
+    app.connect("warn-missing-reference", suggest_incident)
     app.add_role("incident", IncidentRole(warn_dangling=True))
     setup_nodes(app)
     setup_clock(app)

@@ -34,6 +34,7 @@ from sphinx_incidents.core.project import (
     choose_roster,
     find_records_dir,
     folder_file,
+    repository_root,
 )
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.core.visibility import anonymous, split_private
@@ -176,11 +177,26 @@ def _choose_policy(
 
 
 def _check_discovery(config: IncidentsConfig, confdir: Path) -> None:
-    """Warn when ``sphinx-incidents`` run from the docs folder would find other records."""
+    """Warn when ``sphinx-incidents`` run from the docs folder would find other records, or,
+    in a repository, none (a project outside version control, such as a test's scratch
+    site, has no command line to agree with)."""
     try:
         found = find_records_dir(confdir).path.resolve()
-    except DiscoveryError:
-        return  # the command line says clearly that it found nothing, and how to fix it
+    except DiscoveryError as exc:
+        if repository_root(config.records_dir) is not None:
+            logger.warning(
+                "incidents_dir is %s, but sphinx-incidents run from %s finds no records "
+                "folder (%s); set [tool.sphinx-incidents] dir in the repository's "
+                "pyproject.toml so that check, new, log, the pre-commit hook and this build "
+                "use the same records",
+                config.records_dir,
+                confdir,
+                exc,
+                type=WARNING_TYPE,
+                subtype="discovery",
+                location=_conf_line(confdir, "incidents_dir"),
+            )
+        return
     if found != config.records_dir:
         logger.warning(
             "incidents_dir is %s, but sphinx-incidents run from %s finds %s; set "
