@@ -404,3 +404,68 @@ def test_the_docs_site_shows_its_private_demo_incident_only_when_built_internall
             assert row.locator(".incident-private").count() == 1
         finally:
             offline.close()
+
+
+LONG_URL = "https://grafana.example.org/d/abc/" + "search-errors-" * 20 + "?from=1&to=2"
+WIDE_RECORD = f"""\
+title: "Search is slow"
+severity: 2
+services: [api]
+detected: 2024-05-20T10:00:00Z
+detected_via: automated-alert
+recorded_by: alex
+lead: alex
+summary: "Search was slow."
+timeline:
+  - at: 2024-05-20T10:00:00Z
+    status: stabilization-pending
+    note: "The dashboard: {LONG_URL}"
+  - at: 2024-05-20T10:20:00Z
+    status: stabilized
+  - at: 2024-05-20T12:00:00Z
+    status: under-investigation
+  - at: 2024-05-20T18:00:00Z
+    status: resolved
+"""
+
+FIT = """() => {
+  const table = document.querySelector('table.incident-timeline');
+  const box = table.parentElement.getBoundingClientRect();
+  const svg = document.querySelector('pre.mermaid svg[aria-roledescription="gantt"]');
+  const titles = Array.from(svg.querySelectorAll('.sectionTitle'))
+    .map(t => t.getBoundingClientRect().right);
+  const bars = Array.from(svg.querySelectorAll('rect.task'))
+    .map(r => r.getBoundingClientRect().left);
+  return {table: table.getBoundingClientRect().right, container: box.right,
+          titles: Math.max(...titles), bars: Math.min(...bars), count: titles.length};
+}"""
+
+
+def test_long_urls_wrap_and_gantt_titles_stay_left_of_the_bars(
+    browser: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A long URL in a note breaks instead of widening the timeline past the page, and the
+    time-per-status chart's section titles ("Stabilization pending") end before its bars."""
+    source = tmp_path / "src"
+    (source / "records").mkdir(parents=True)
+    (source / "records" / "2024-05-20-search-slow.yaml").write_text(WIDE_RECORD)
+    (source / "conf.py").write_text(
+        'project = "Wide"\nextensions = ["myst_parser", "sphinx_incidents"]\n'
+        'html_theme = "furo"\nincidents_dir = "records"\n'
+        'incidents_now = "2024-06-01T00:00:00Z"\nmyst_enable_extensions = ["linkify"]\n'
+        'html_baseurl = "https://wide.example.org/"\nexclude_patterns = ["records"]\n'
+    )
+    (source / "index.rst").write_text("Wide\n====\n\n.. toctree::\n\n   incidents/index\n")
+    out = tmp_path / "out"
+    sphinx_build(source, out)
+    with serve(out) as base:
+        offline = OfflinePage(browser, base)
+        try:
+            visit = offline.open("incidents/2024-05-20-search-slow.html")
+            assert visit.mermaid_svg == visit.mermaid >= 2
+            fit = offline.page.evaluate(FIT)
+            save(offline.page, screenshots(tmp_path_factory), "wide-timeline")
+        finally:
+            offline.close()
+    assert fit["table"] <= fit["container"] + 1, fit
+    assert fit["count"] == 3 and fit["titles"] <= fit["bars"], fit

@@ -233,6 +233,10 @@ def test_timeline(html_app: Built, flavour: str) -> None:
     assert len(gantts) == 5 and all("gantt" in g for g in gantts)
     first = gantts[0]
     assert first.count("section ") == 4
+    # the section titles get room of their own (Mermaid's 75 px put them under the bars)
+    padding = re.search(r'"leftPadding": (\d+)', first.strip().splitlines()[0])
+    titles = [line.split("section ", 1)[1] for line in first.splitlines() if "section " in line]
+    assert padding and int(padding.group(1)) >= 6 * max(len(title) for title in titles) > 75
     assert first.count(":crit, ") == 2  # the two recurrences: repeated, marked bars
     assert "visit 3 (2 h) :crit, v0n3, 2024-05-12T09:00:00+00:00, 2024-05-12T11:00:00+00:00" in (
         first

@@ -111,6 +111,16 @@ def gantt_time(moment: datetime) -> str:
 
 _stamp = gantt_time
 
+GANTT_LABEL_PADDING = 75
+"""Mermaid's default width (px) for the section titles left of a Gantt chart's bars."""
+
+
+def gantt_padding(labels: list[str]) -> int:
+    """Room for the longest section title (11 px text, about 6.5 px a character): with
+    Mermaid's fixed 75 px, "Stabilization pending" ran under the first bar and its label."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(GANTT_LABEL_PADDING, round(longest * 6.5) + 16)
+
 
 def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
     """A Gantt chart with one section per status and one bar per stay (UTC timestamps).
@@ -124,13 +134,20 @@ def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
     live = now is None and any(s.ongoing for s in spans)
     end = max(spans[-1].end, utc(latest)) if spans else None
     short = end is not None and end - spans[0].start < timedelta(days=2)
-    lines = ["gantt", "  dateFormat YYYY-MM-DDTHH:mm:ssZ"]
+    order = {key: index for index, key in enumerate(policy.status_keys)}
+    statuses = sorted({s.status for s in spans}, key=lambda k: (order.get(k, len(order)), k))
+    labels = [chart_text(policy.status_label(status)) for status in statuses]
+    # Only the padding is set: the site's own Mermaid configuration keeps everything else.
+    padding = gantt_padding(labels)
+    lines = [
+        f'%%{{init: {{"gantt": {{"leftPadding": {padding}}}}}}}%%',
+        "gantt",
+        "  dateFormat YYYY-MM-DDTHH:mm:ssZ",
+    ]
     if live:
         lines.append(f"  {AXIS} {iso(spans[0].start)}")
     lines += [f"  axisFormat {'%H:%M' if short else '%m-%d'}", "  todayMarker off"]
-    order = {key: index for index, key in enumerate(policy.status_keys)}
-    statuses = sorted({s.status for s in spans}, key=lambda k: (order.get(k, len(order)), k))
-    for index, status in enumerate(statuses):
+    for index, (status, label) in enumerate(zip(statuses, labels, strict=True)):
         bars = [
             s
             for s in spans
@@ -138,7 +155,7 @@ def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
         ]
         if not bars:
             continue
-        lines.append(f"  section {chart_text(policy.status_label(status))}")
+        lines.append(f"  section {label}")
         for visit, span in enumerate(bars, start=1):
             tags = []
             if span.ongoing:
