@@ -1,7 +1,9 @@
-"""``incident-index``: the list on the generated ``<incidents_pages>/index`` page.
+"""``incident-index``: the list on the generated ``<incidents_pages>/index`` page and, with
+``:year:``, on each year's page.
 
-Open incidents first, then newest first.  It shows every incident, but only a few facts of
-each (:class:`IndexRow`): it registers a content digest
+Open incidents first, then newest first.  It shows every incident (of the year), but only a
+few facts of each (:class:`IndexRow`), and, without ``:year:``, links to the year pages
+with their counts: it registers a content digest
 (:mod:`~sphinx_incidents.sphinxext.view_digests`), so an edit that changes none of them
 (a timeline note, the summary) does not re-read this 1,000-row page.
 """
@@ -11,13 +13,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from sphinx_incidents.core.analytics import format_duration, format_timestamp
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
+from sphinx_incidents.sphinxext.layout import get_layout, incident_year, index_order, year_name
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
-from sphinx_incidents.sphinxext.pages import index_order
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
@@ -37,7 +41,7 @@ class IndexRow(NamedTuple):
     time_to_resolve: str
 
 
-def index_rows(state: IncidentsState) -> list[IndexRow]:
+def index_rows(state: IncidentsState, year: int | None = None) -> list[IndexRow]:
     return [
         IndexRow(
             incident.id,
@@ -50,24 +54,77 @@ def index_rows(state: IncidentsState) -> list[IndexRow]:
             format_duration(incident.time_to_resolve),
         )
         for incident in index_order(state.incidents)
+        if year is None or incident_year(incident) == year
     ]
 
 
+def year_counts(state: IncidentsState) -> list[tuple[int, int]]:
+    """The year pages the index links to, newest first, with their number of incidents
+    (none without generated pages)."""
+    layout = get_layout(state)
+    if layout.pages is None:
+        return []
+    return [(year, len(layout.by_year[year])) for year in layout.years]
+
+
+def _year_param(params: ViewParams) -> int | None:
+    value = dict(params).get("year")
+    return int(value) if value is not None else None
+
+
 def index_digest(state: IncidentsState, params: ViewParams = ()) -> str:
-    return content_digest(state, index_rows(state))
+    year = _year_param(params)
+    rows = index_rows(state, year)
+    return content_digest(state, (rows, year_counts(state) if year is None else None))
+
+
+def _year_option(argument: str | None) -> int:
+    """``:year:``: four digits."""
+    value = directives.unchanged_required(argument).strip()
+    if len(value) != 4 or not value.isdigit():
+        raise ValueError(f"a year is four digits, not {value!r}")
+    return int(value)
+
+
+def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.paragraph:
+    """ "By year: 2025 (12) · 2024 (40)": links to the year pages."""
+    paragraph = nodes.paragraph(classes=["incident-years"])
+    paragraph += nodes.Text("By year: ")
+    for position, (year, count) in enumerate(counts):
+        if position:
+            paragraph += nodes.Text(" · ")
+        link = pending_xref(
+            "",
+            refdomain="std",
+            reftype="doc",
+            reftarget=f"/{state.config.pages}/{year_name(year)}",
+            refexplicit=True,
+            refwarn=True,
+        )
+        link += nodes.inline(str(year), str(year))
+        paragraph += link
+        paragraph += nodes.Text(f" ({count})")
+    return paragraph
 
 
 class IncidentIndexDirective(SphinxDirective):
+    """``.. incident-index::`` every incident; ``:year: 2025`` those detected that year."""
+
     has_content = False
+    option_spec = {"year": _year_option}
 
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        rows = index_rows(state)
-        note_view(self.env, self.env.docname, VIEW, (), content_digest(state, rows))
+        year: int | None = self.options.get("year")
+        rows = index_rows(state, year)
+        counts = year_counts(state) if year is None else None
+        params: ViewParams = (("year", str(year)),) if year is not None else ()
+        note_view(self.env, self.env.docname, VIEW, params, content_digest(state, (rows, counts)))
         open_count = sum(1 for row in rows if row.open)
+        where = "" if year is None else f" detected in {year} (UTC)"
         intro = nodes.paragraph(
             "",
-            f"{len(rows)} incidents, {open_count} open. Open incidents come first, "
+            f"{len(rows)} incidents{where}, {open_count} open. Open incidents come first, "
             "then the newest.",
         )
         cells: list[list[Cell]] = []
@@ -82,14 +139,17 @@ class IncidentIndexDirective(SphinxDirective):
                     row.time_to_resolve,
                 ]
             )
-        return [
-            intro,
+        result: list[nodes.Node] = [intro]
+        if counts:
+            result.append(year_links(state, counts))
+        result.append(
             table(
                 ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],
                 cells,
                 classes=["incident-index"],
-            ),
-        ]
+            )
+        )
+        return result
 
 
 def setup_incident_index(app: Sphinx) -> None:

@@ -26,7 +26,7 @@ from sphinx.util import logging
 from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.sphinxext.pages import index_order
+from sphinx_incidents.sphinxext.layout import index_order
 from sphinx_incidents.sphinxext.state import get_state
 
 
