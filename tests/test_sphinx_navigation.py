@@ -184,3 +184,33 @@ def test_a_year_option_is_four_digits(project: Path, make_app: Any) -> None:
     app.build()
     assert re.search(r"tables\.rst:4: ERROR: .*four digits", app.warning.getvalue(), re.DOTALL)
     assert len(soup(app, "tables.html").select("table.incident-index tbody tr")) == 7
+
+
+def test_written_pages_still_get_smart_quotes(project: Path, make_app: Any) -> None:
+    """Generated incident pages skip the smart-quotes pass (their text is shown as written);
+    the setting is put back for the pages read after them."""
+    (project / "zz.rst").write_text(
+        ':orphan:\n\nQuotes\n======\n\nShe said "hello" -- twice.\n', encoding="utf-8"
+    )
+    app = build(make_app, project)
+    page = soup(app, "zz.html").get_text()
+    assert "“hello”" in page and "\u2013" in page
+    title = soup(app, "incidents/2024-05-02-escaping-test.html").find("h1").get_text()
+    assert '"><img' in title  # record text exactly as written
+
+
+def test_nothing_to_smarten() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    from sphinx_incidents.sphinxext.smartquotes import nothing_to_smarten
+
+    document = new_document("stub")
+    document += nodes.comment("", "generated")
+    page = nodes.section(support_smartquotes=False)
+    page += nodes.paragraph("", '"as written"')
+    document += page
+    assert nothing_to_smarten(document)
+    document += nodes.paragraph("", '"smarten me"')
+    assert not nothing_to_smarten(document)
+    assert not nothing_to_smarten(new_document("empty"))

@@ -26,6 +26,7 @@ from sphinx_incidents.sphinxext.json_output import setup_json_output
 from sphinx_incidents.sphinxext.navigation import setup_navigation
 from sphinx_incidents.sphinxext.nodes import setup_nodes
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
+from sphinx_incidents.sphinxext.smartquotes import setup_smartquotes
 from sphinx_incidents.sphinxext.source_links import setup_source_links
 from sphinx_incidents.sphinxext.state import load_state, set_state
 
@@ -61,6 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_navigation(app)
     setup_source_links(app)
     setup_incident_page(app)
+    setup_smartquotes(app)
     setup_incident_index(app)
     setup_json_output(app)
     setup_gc_freeze(app)
