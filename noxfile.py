@@ -1,9 +1,13 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s live``,
-``nox -s bench``.
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s fuzz``,
+``nox -s live``, ``nox -s bench``.
 
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
 pins Sphinx 8 and the extension must work there too.
+
+Sessions use the Python that runs nox (any supported version, 3.11 or newer), so the
+README's Quickstart works with whatever ``python3`` a system has: pinning one version made
+``nox`` fail on systems whose ``python3`` is another (Ubuntu 24.04 has 3.12).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ OLDEST = ["sphinx==8.1.*", "myst-parser==4.0.*", "sphinxcontrib-mermaid==1.0.*"]
 NEWEST = ["sphinx", "myst-parser", "sphinxcontrib-mermaid"]
 
 
-@nox.session(python="3.11")
+@nox.session
 @nox.parametrize("deps", [nox.param(NEWEST, id="newest"), nox.param(OLDEST, id="oldest")])
 def tests(session: nox.Session, deps: list[str]) -> None:
     """Run the test suite; browser tests run in the newest session when Chromium exists."""
@@ -31,7 +35,33 @@ def tests(session: nox.Session, deps: list[str]) -> None:
     session.run("pytest", *args, env={"PYTHONHASHSEED": "0"})
 
 
-@nox.session(python="3.11")
+FUZZ_BUDGETS = ("short", "default", "long")
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz check, the build and log with hypothesis (tests/fuzz/): random and hostile record
+    bytes, file names, rosters, policies and log arguments; no input may raise.
+
+    ``nox -s fuzz`` runs the default budget (about 3 minutes), ``nox -s fuzz -- short`` the
+    one CI runs (under a minute), ``nox -s fuzz -- long`` 25 times the default (about an
+    hour; before a release).  Other arguments go to pytest.
+    """
+    session.install("-e", ".[test]")
+    args = list(session.posargs)
+    budget = args.pop(0) if args and args[0] in FUZZ_BUDGETS else "default"
+    session.run(
+        "pytest",
+        "--fuzz",
+        "-m",
+        "fuzz",
+        "tests/fuzz",
+        *args,
+        env={"FUZZ_BUDGET": budget, "PYTHONHASHSEED": "0"},
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (style, imports, bugbear) and mypy --strict on the package."""
     session.install("-e", ".[lint,test]")
@@ -40,7 +70,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
-@nox.session(python="3.11")
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build our own site from scratch with -W, as CI and a fresh clone do."""
     session.install("-e", ".[docs]")
@@ -52,7 +82,7 @@ def docs(session: nox.Session) -> None:
     session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
 
 
-@nox.session(python="3.11")
+@nox.session
 def live(session: nox.Session) -> None:
     """Preview the site while editing: sphinx-autobuild serves it on http://127.0.0.1:8000
     and rebuilds when a page in docs/ *or a record* in incident_records/ changes (it only
@@ -86,7 +116,7 @@ def _sizes(posargs: list[str]) -> list[str]:
     return []
 
 
-@nox.session(python="3.11")
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (see docs/benchmarks.md): Sphinx builds against plain MyST and sphinx-needs,
     then record checking.  ``nox -s bench -- --sizes 100 1000 5000`` chooses N; the other

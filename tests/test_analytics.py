@@ -18,6 +18,7 @@ from sphinx_incidents.core.analytics import (
     edge_counts,
     filter_incidents,
     format_duration,
+    format_since,
     incident_path,
     lead_report,
     median,
@@ -922,3 +923,17 @@ def test_lead_option_checked_against_roster() -> None:
 def test_no_eval_in_analytics() -> None:
     source = inspect.getsource(analytics)
     assert "eval(" not in source and "exec(" not in source
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(0), "at detection"),
+        (timedelta(seconds=30), "< 1 min"),  # was "+< 1 min"
+        (timedelta(minutes=12), "+12 min"),
+        (timedelta(days=1, hours=2), "+1 d 2 h"),
+        (timedelta(minutes=-5), "-5 min"),
+    ],
+)
+def test_format_since(delta: timedelta, text: str) -> None:
+    assert format_since(delta) == text

@@ -514,7 +514,7 @@ EVIL_RECORD = textwrap.dedent(
         note: "end\\"]\\n  click B call alert(1)\\n  A-->B[evil]"
     follow_ups:
       - title: '<script>alert(1)</script>'
-        url: https://example.org/issues/1
+        url: https://github.com/WordPress/openverse/issues/1
         purpose: stabilization
         priority: critical
     links:

@@ -51,11 +51,25 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("clock-site")
+# The test roster's five listed weeks as a cycle (the same runners from 2024-04-29 on, then
+# round and round), with one swapped week far ahead: what the page holds for unlisted weeks.
+CYCLE = """\
+rotation:
+  start: 2024-04-29
+  order: [alex, blair, casey, devi, emery]
+  overrides:
+    - week: 2030-01-07
+      runner: casey
+"""
+
+
+def _serve(tmp: Path, cycle: bool) -> Iterator[str]:
     src = tmp / "src"
     shutil.copytree(ROOT, src)
+    if cycle:
+        roster = src / "records" / "_roster.yaml"
+        text = roster.read_text("utf-8")
+        roster.write_text(text[: text.index("rotation:")] + CYCLE, "utf-8")
     conf = src / "conf.py"
     conf.write_text(
         "".join(
@@ -84,6 +98,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("clock-site"), cycle=False)
+
+
+@pytest.fixture(scope="module")
+def cycle_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("cycle-site"), cycle=True)
 
 
 class Chromium:
@@ -181,6 +205,27 @@ def test_days_since_and_the_next_lead_follow_the_reader_s_week(
     # a week the rotation does not cover
     _, shown = visit(browser, url, datetime(2030, 1, 1, tzinfo=UTC), _next_lead)
     assert "no rotation runner this week" in shown
+
+
+def test_the_next_lead_follows_a_rotation_cycle(browser: Chromium, cycle_site: str) -> None:
+    """Weeks a cycle names are not listed in the page; the script computes them as
+    Roster.runner_for does, and an override still wins."""
+    from sphinx_incidents.core.records import load_roster
+
+    roster, _ = load_roster(ROOT / "records" / "_roster.yaml", "roster")
+    assert roster is not None
+    url = cycle_site + "md/leads.html"
+    for moment, runner in (
+        (datetime(2024, 5, 8, 12, tzinfo=UTC), "Blair Example (@blair)"),  # as listed before
+        (datetime(2027, 3, 17, tzinfo=UTC), None),  # the cycle, years on (alex)
+        (datetime(2030, 1, 9, tzinfo=UTC), "Casey Example (@casey)"),  # the override
+    ):
+        _, shown = visit(browser, url, moment, _next_lead)
+        if runner is None:  # not emery, who led the latest incident (then someone else leads)
+            weeks = (moment.date() - datetime(2024, 4, 29).date()).days // 7
+            handle = ["alex", "blair", "casey", "devi", "emery"][weeks % 5]
+            runner = f"{roster.display_name(handle)} (@{handle})"
+        assert f"Next lead: {runner}, because: support rotation runner" in shown, shown
 
 
 def _gantts(page: Any) -> list[str]:

@@ -114,9 +114,10 @@ def test_github_format_escapes_what_would_break_the_command() -> None:
     d = Diagnostic("a,b:c.yaml", 3, 4, "INC004", Level.WARNING, "100% wrong\nsecond line", "x")
     line = d.format_github()
     assert GITHUB_RE.match(line)
+    # The newline never reaches the command: a diagnostic escapes it when it is created.
     assert (
         line
-        == "::warning file=a%2Cb%3Ac.yaml,line=3,col=4,title=INC004::100%25 wrong%0Asecond line (x)"
+        == "::warning file=a%2Cb%3Ac.yaml,line=3,col=4,title=INC004::100%25 wrong\\nsecond line (x)"
     )
 
 

@@ -119,7 +119,9 @@ def test_logging_resolved_says_what_comes_next(
     run(capsys, "log", OLD, "--status", "stabilized", "--now", "2024-03-01T10:00:00Z")
     code, out, _ = run(capsys, "log", OLD, "--status", "resolved", "--now", "2024-03-01T11:00:00Z")
     assert code == 0
-    assert "next: hold the retrospective if one is needed and add `retrospective:`" in out
+    assert (
+        f"next: hold the retrospective if one is needed, then: sphinx-incidents retro {OLD}" in out
+    )
     assert f"then: sphinx-incidents log {OLD} --status reviewed" in out
 
 

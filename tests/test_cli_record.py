@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import random
 import re
 import signal
 import subprocess
@@ -44,9 +45,19 @@ def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     (folder / "_roster.yaml").write_text(ROSTER)
     monkeypatch.chdir(tmp_path)
-    for name in ("SPHINX_INCIDENTS_USER", "SOURCE_DATE_EPOCH", "NO_COLOR"):
+    for name in ("SOURCE_DATE_EPOCH", "NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
+    isolate_git(tmp_path, monkeypatch)
+    monkeypatch.setenv("SPHINX_INCIDENTS_USER", "olga")  # who is logging, unless a test says
     return folder
+
+
+def isolate_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, email: str | None = None) -> None:
+    """Git config as on a fresh machine (no system or user file), with ``email`` if given."""
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[user]\n\temail = {email}\n" if email else "")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -209,8 +220,13 @@ def test_new_lost_race_takes_the_next_name(
     ],
 )
 def test_new_usage_errors(
-    records: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    records: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
 ) -> None:
+    monkeypatch.delenv("SPHINX_INCIDENTS_USER")
     code, _, err = run(capsys, "new", TITLE, "--severity", "1", *argv)
     assert code == 2 and message in err and "Traceback" not in err
     assert sorted(p.name for p in records.iterdir()) == ["_roster.yaml"]
@@ -296,7 +312,7 @@ def test_full_life_cycle_keeps_hand_written_text(
         "severity: 1  # page everyone\n",
         "    # olga: rollback took 10 min\n",
         '  - title: "Limit deep pagination"  # the real fix\n',
-        "# Add events with `sphinx-incidents log`.",
+        "# Add events with `sphinx-incidents log`, tickets with",
     ):
         assert kept in text
     timeline = events(path)
@@ -311,7 +327,12 @@ def test_full_life_cycle_keeps_hand_written_text(
         "resolved",
     ]
     assert timeline[1]["note"] == "Rolled back: 5xx < 1 %"
-    assert timeline[4] == {"at": "2024-03-01T11:05:00Z", "severity": "2", "lead": "dhruv"}
+    assert timeline[4] == {
+        "at": "2024-03-01T11:05:00Z",
+        "severity": "2",
+        "lead": "dhruv",
+        "by": "olga",
+    }
     assert check_errors(records) == []
     assert main(["check", "--now", NOW, "--strict"]) == 0
     result = check_paths([records], load_policy(), resolve_now(NOW))
@@ -342,10 +363,6 @@ def stabilized(records: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         ),
         (["--note", "x", "--by", "bob"], ["INC031 by 'bob' is not in the roster"]),
         (["--lead", "olgaa"], ["INC031 lead 'olgaa' is not in the roster (did you mean 'olga'?)"]),
-        (
-            ["--note", "late", "--at", "2024-03-01T09:30:00Z"],
-            ["INC024 event at 2024-03-01T09:30:00+00:00 is earlier than the event before it"],
-        ),
         (["--status", "investigating"], ["INC021 unknown status 'investigating'"]),
         (["--severity", "4"], ["INC020 severity 4 is not in the policy"]),
         (["--lead", "no"], ["INC031 lead 'no' is not in the roster"]),
@@ -456,6 +473,148 @@ def test_log_crlf_record(records: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert b"\n" not in data.replace(b"\r\n", b"") and data.count(b"- at:") == 2
 
 
+# --- log: backfilling --------------------------------------------------------------------------
+
+
+def test_backfilled_note_lands_at_its_place_in_time(
+    stabilized: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = log(capsys, "--note", "Alert fired", "--at", "2024-03-01T09:30:00Z")
+    assert (code, err) == (0, "")
+    assert "at 2024-03-01T09:30:00Z (backfilled before 1 later event), by olga" in out
+    assert "--status under-investigation" in out  # the next step still follows the current status
+    assert [e.get("note", e.get("status")) for e in events(stabilized)] == [
+        "stabilization-pending",
+        "Alert fired",
+        "stabilized",
+    ]
+    assert "timeline:  # newest last\n" in stabilized.read_text()
+    assert check_errors(stabilized.parent) == []
+
+
+def test_backfilled_status_is_checked_where_it_lands(
+    stabilized: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = digest(stabilized)
+    code, out, err = log(capsys, "--status", "under-investigation", "--at", "2024-03-01T09:30:00Z")
+    assert code == 1 and out == ""
+    assert "INC023 transition stabilization-pending -> under-investigation" in err
+    assert (
+        "status at 2024-03-01T09:30:00Z: stabilization-pending; allowed next statuses: "
+        "stabilized; the next status change is to stabilized at 2024-03-01T09:40:00Z"
+    ) in err
+    assert digest(stabilized) == before
+
+
+def test_backfilled_event_before_detected_is_refused(
+    stabilized: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = digest(stabilized)
+    code, _, err = log(capsys, "--note", "too early", "--at", "2024-03-01T09:00:00Z")
+    assert code == 1 and "INC024 event at 2024-03-01T09:00:00+00:00 is before detected" in err
+    assert digest(stabilized) == before
+
+
+def test_backfilled_first_status(records: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert new(capsys, "--stabilized")[0] == 0
+    path = records / f"{ID}.yaml"
+    path.write_text(
+        path.read_text().replace("detected: 2024-03-01T09:12", "detected: 2024-03-01T09:00")
+    )
+    argv = ("--status", "stabilization-pending", "--at", "2024-03-01T09:05:00Z", "--note", "Paged.")
+    code, out, err = log(capsys, *argv)
+    assert (code, err) == (0, ""), err
+    assert "status none -> stabilization-pending" in out
+    assert [e["status"] for e in events(path)] == ["stabilization-pending", "stabilized"]
+    assert check_errors(records) == []
+
+
+def test_a_resolved_incident_takes_backfilled_notes(
+    records: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new(capsys, "--stabilized")[0] == 0
+    path = records / f"{ID}.yaml"
+    with path.open("a") as stream:
+        stream.write(
+            "follow_ups:\n  - title: t\n    url: https://github.com/o/r/issues/1\n"
+            "    purpose: prevention\n"
+        )
+    for at, status in (("10:00", "under-investigation"), ("11:00", "resolved")):
+        assert log(capsys, "--status", status, "--at", f"2024-03-01T{at}:00Z")[0] == 0
+    code, out, _ = log(capsys, "--note", "Found the alert", "--at", "2024-03-01T09:20:00Z")
+    assert code == 0 and "backfilled before 2 later events" in out
+    assert "retro" in out  # still resolved: the next step is the retrospective
+
+
+# --- who is logging -----------------------------------------------------------------------------
+
+EMAIL_ROSTER = ROSTER.replace(
+    "  - handle: zack\n", "  - handle: zack\n    email: Zack@Example.org\n"
+)
+
+
+@pytest.mark.parametrize("command", ["log", "new"])
+def test_who_from_git_email_in_the_roster(
+    stabilized: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: str,
+) -> None:
+    (stabilized.parent / "_roster.yaml").write_text(EMAIL_ROSTER)
+    monkeypatch.delenv("SPHINX_INCIDENTS_USER")
+    isolate_git(tmp_path, monkeypatch, email="zack@example.org")
+    if command == "log":
+        code, out, _ = log(capsys, "--note", "x")
+        assert code == 0 and "by zack" in out
+        assert events(stabilized)[-1]["by"] == "zack"
+    else:
+        code, out, _ = new(capsys, "--id", "2024-03-01-other")
+        assert code == 0
+        assert (
+            yaml.safe_load((stabilized.parent / "2024-03-01-other.yaml").read_text())["recorded_by"]
+            == "olga"
+        )  # --recorded-by olga wins
+        code, out, _ = run(capsys, "new", "Other", "--severity", "3", "--service", "api")
+        assert code == 0
+        (path,) = stabilized.parent.glob("2024-03-03-other.yaml")
+        assert yaml.safe_load(path.read_text())["recorded_by"] == "zack"
+
+
+@pytest.mark.parametrize(
+    ("email", "says"),
+    [
+        (None, "`git config user.email` is not set"),
+        ("someone@example.org", "is someone@example.org, which no one in"),
+    ],
+)
+def test_nobody_to_log_as_is_refused_with_how_to(
+    stabilized: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    email: str | None,
+    says: str,
+) -> None:
+    before = digest(stabilized)
+    monkeypatch.delenv("SPHINX_INCIDENTS_USER")
+    isolate_git(tmp_path, monkeypatch, email=email)
+    code, _, err = log(capsys, "--note", "x")
+    assert code == 2 and "who is logging? pass --by HANDLE, or set SPHINX_INCIDENTS_USER" in err
+    assert "add `email: <your git e-mail>` to your entry in incident_records/_roster.yaml" in err
+    assert says in err
+    assert digest(stabilized) == before
+
+
+def test_handle_from_the_environment_is_checked_against_the_roster(
+    stabilized: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPHINX_INCIDENTS_USER", "olgaa")
+    code, _, err = log(capsys, "--note", "x")
+    assert code == 1 and "INC031 by 'olgaa' is not in the roster (did you mean 'olga'?)" in err
+    assert "note: by olgaa comes from $SPHINX_INCIDENTS_USER" in err
+
+
 # --- crashes ----------------------------------------------------------------------------------
 
 
@@ -534,8 +693,8 @@ def test_killed_at_any_moment_leaves_old_or_new(stabilized: Path) -> None:
         root, problems = load_nodes(data, "x")
         assert root is not None and problems == []
         if data != old:  # the whole event landed, and nothing else changed
-            event = f'  - at: 2024-03-03T00:00:00Z\n    note: "after {delay}"\n'.encode()
-            assert data.replace(event, b"", 1) == old
+            event = f'  - at: 2024-03-03T00:00:00Z\n    by: olga\n    note: "after {delay}"\n'
+            assert data.replace(event.encode(), b"", 1) == old
         old = data
     assert check_errors(stabilized.parent) == []
 
@@ -546,15 +705,17 @@ def test_killed_at_any_moment_leaves_old_or_new(stabilized: Path) -> None:
 LOG_COMMAND = [sys.executable, "-m", "sphinx_incidents.cli.main", "log", ID, "--now", NOW]
 
 
-def test_twenty_concurrent_logs_all_land(stabilized: Path) -> None:
+def test_twenty_concurrent_logs_all_land_in_time_order(stabilized: Path) -> None:
+    minutes = list(range(20))
+    random.Random(14).shuffle(minutes)  # the order the commands are started in
     processes = [
         subprocess.Popen(
             [
                 *LOG_COMMAND,
                 "--note",
-                f"note {number}",
+                f"note {minute:02d}",
                 "--at",
-                "2024-03-01T10:00:00Z",
+                f"2024-03-01T10:{minute:02d}:00Z",
                 "--by",
                 "zack",
             ],
@@ -564,15 +725,14 @@ def test_twenty_concurrent_logs_all_land(stabilized: Path) -> None:
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        for number in range(20)
+        for minute in minutes
     ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 20, errors
-    notes = [str(e.get("note")) for e in events(stabilized)]
-    assert sorted(n for n in notes if n.startswith("note ")) == sorted(
-        f"note {n}" for n in range(20)
-    )
-    assert len(notes) == 22
+    timeline = events(stabilized)
+    assert len(timeline) == 22
+    assert [e.get("note") for e in timeline[2:]] == [f"note {m:02d}" for m in range(20)]
+    assert [e["at"] for e in timeline] == sorted(str(e["at"]) for e in timeline)
     assert "timeline:  # newest last\n" in stabilized.read_text()
     assert check_errors(stabilized.parent) == []
     assert temp_files(stabilized.parent) == []
@@ -581,7 +741,7 @@ def test_twenty_concurrent_logs_all_land(stabilized: Path) -> None:
 # --- help, colour, pre-commit -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["new", "log"])
+@pytest.mark.parametrize("command", ["new", "log", "follow-up", "retro", "due"])
 def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -615,6 +775,24 @@ def test_colour_only_on_a_terminal_without_no_color(
 def test_no_colour_when_piped(records: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, err = new(capsys)
     assert "\x1b[" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("force", "no_color", "coloured"), [("1", None, True), ("1", "1", False), ("", None, False)]
+)
+def test_force_color_colours_a_pipe(
+    records: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    force: str,
+    no_color: str | None,
+    coloured: bool,
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", force)
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    _, out, _ = new(capsys)
+    assert ("\x1b[32mcreated\x1b[0m" in out) is coloured
 
 
 def test_pre_commit_hook() -> None:

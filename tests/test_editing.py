@@ -21,8 +21,10 @@ from sphinx_incidents.core.editing import (
     append_event,
     check_record_bytes,
     create_exclusive,
+    event_index,
     format_timestamp,
     incident_id,
+    insert_event,
     locked,
     slugify,
     write_atomic,
@@ -31,6 +33,7 @@ from sphinx_incidents.core.editing import (
 )
 from sphinx_incidents.core.model import Person, Roster, RotationWeek
 from sphinx_incidents.core.policy import load_policy
+from sphinx_incidents.core.yamledit import insert_item, set_fields
 from sphinx_incidents.core.yamlnodes import MappingNode, ScalarNode, SequenceNode, load_nodes
 
 EVENT = {"at": "2024-03-01T10:00:00Z", "status": "stabilized", "by": "olga", "note": "Rolled back."}
@@ -219,7 +222,6 @@ def test_tricky_values_are_quoted() -> None:
     ("text", "message"),
     [
         ("title: t\ntimeline: [{at: 1, note: a}]\n", "flow style"),
-        ("title: t\ntimeline: []\n", "flow style"),
         ("title: t\ntimeline:\n", "not a list"),
         ("title: t\ntimeline: {at: 1}\n", "not a list"),
         ("title: t\n", "no `timeline:`"),
@@ -231,6 +233,11 @@ def test_tricky_values_are_quoted() -> None:
 def test_refuses_what_it_cannot_edit_safely(text: str, message: str) -> None:
     with pytest.raises(EditError, match=message):
         append_event(text, EVENT)
+
+
+def test_an_empty_flow_timeline_becomes_a_block_list() -> None:
+    result = append_event("title: t\ntimeline: []\n", EVENT)
+    assert result == "title: t\ntimeline:\n" + block(2)
 
 
 def test_nested_timeline_key_is_not_the_timeline() -> None:
@@ -466,3 +473,136 @@ def test_locked_removes_temp_files_of_killed_writers_only(tmp_path: Path) -> Non
     (tmp_path / ".other.yaml.abc.tmp").write_bytes(b"someone else's")
     with locked(path):
         assert leftovers(tmp_path) == [".other.yaml.abc.tmp"]
+
+
+# --- inserting at a place in time, adding items, setting fields -------------------------------
+
+
+THREE = """\
+title: t  # keep me
+timeline:
+  - at: 2024-03-01T09:00:00Z
+    status: stabilization-pending
+    # about the first event
+  # about the second event
+  - at: 2024-03-01T10:00:00Z  # ten
+    note: "b"
+  - at: 2024-03-01T11:00:00+01:00
+    note: c
+links: []
+"""
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize(
+    ("moment", "index"),
+    [
+        ("2024-03-01T08:00:00Z", 0),
+        ("2024-03-01T09:00:00Z", 1),  # the same time: after the events already there
+        ("2024-03-01T09:30:00Z", 1),
+        ("2024-03-01T10:00:00Z", 3),  # 11:00+01:00 is 10:00 UTC too
+        ("2024-03-01T12:00:00Z", 3),
+    ],
+)
+def test_event_index(moment: str, index: int) -> None:
+    assert event_index(THREE, at(moment)) == index
+
+
+def test_an_unreadable_time_stays_with_the_event_before_it() -> None:
+    text = THREE.replace("at: 2024-03-01T10:00:00Z", "at: yesterday")
+    assert event_index(text, at("2024-03-01T09:30:00Z")) == 2
+
+
+def test_insert_in_the_middle_keeps_comments_with_their_events() -> None:
+    result = insert_event(THREE, EVENT, 1)
+    assert only_inserted(THREE, result) == block(2)
+    assert result.index("# about the first event") < result.index("status: stabilized")
+    assert result.index("status: stabilized") < result.index("# about the second event")
+    assert [item.value("at").value for item in timeline_items(result)] == [  # type: ignore[union-attr]
+        "2024-03-01T09:00:00Z",
+        "2024-03-01T10:00:00Z",
+        "2024-03-01T10:00:00Z",
+        "2024-03-01T11:00:00+01:00",
+    ]
+
+
+def test_insert_first_goes_before_the_first_dash() -> None:
+    result = insert_event(INDENTLESS, EVENT, 0)
+    assert result.startswith("timeline:\n" + block(0))
+
+
+def test_insert_before_a_bare_dash_item() -> None:
+    text = "timeline:\n  -\n    at: 1\n    note: a\nx: 1\n"
+    assert insert_event(text, EVENT, 0) == "timeline:\n" + block(2) + text[len("timeline:\n") :]
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=8),
+    st.integers(min_value=0, max_value=50),
+)
+def test_inserted_events_keep_the_timeline_sorted(minutes: list[int], new: int) -> None:
+    lines = ["title: t", "timeline:"]
+    for minute in sorted(minutes):
+        lines += [f"  - at: 2024-03-01T09:{minute:02d}:00Z", f"    note: m{minute}"]
+    text = "\n".join(lines) + "\n"
+    moment = f"2024-03-01T09:{new:02d}:00Z"
+    result = insert_event(text, {"at": moment, "note": "new"}, event_index(text, at(moment)))
+    times = [item.value("at").value for item in timeline_items(result)]  # type: ignore[union-attr]
+    assert times == sorted(times) and len(times) == len(minutes) + 1
+    assert result.replace(f'  - at: {moment}\n    note: "new"\n', "", 1) == text
+
+
+def test_insert_item_creates_the_list_at_the_end() -> None:
+    result = insert_item(
+        FOUR_SPACE, "follow_ups", {"title": '"t"', "purpose": "prevention"}, create=True
+    )
+    assert result == FOUR_SPACE + 'follow_ups:\n    - title: "t"\n      purpose: prevention\n'
+    assert yaml.safe_load(result)["follow_ups"] == [{"title": "t", "purpose": "prevention"}]
+
+
+def test_insert_item_appends_to_an_existing_list() -> None:
+    text = "follow_ups:\n  - title: a  # first\n    url: u\ntimeline:\n  - at: 1\n    note: x\n"
+    result = insert_item(text, "follow_ups", {"title": "b", "url": "v"})
+    assert result == text.replace("url: u\n", "url: u\n  - title: b\n    url: v\n")
+
+
+def test_insert_item_turns_an_empty_flow_list_into_a_block_list() -> None:
+    result = insert_item(TWO_SPACE, "follow_ups", {"title": "b"})
+    assert result == TWO_SPACE.replace("follow_ups: []\n", "follow_ups:\n  - title: b\n")
+    text = "title: t\nfollow_ups: []  # none yet\nlinks: []\n"
+    assert insert_item(text, "follow_ups", {"title": "b"}) == (
+        "title: t\nfollow_ups: # none yet\n  - title: b\nlinks: []\n"
+    )
+    with pytest.raises(EditError, match="flow style"):
+        insert_item("follow_ups: [{title: a}]\n", "follow_ups", {"title": "b"})
+
+
+def test_set_fields_replaces_and_adds_keeping_comments() -> None:
+    text = (
+        "follow_ups:\n"
+        "  - title: a\n"
+        "    done: false  # still open\n"
+        "  - title: b  # second\n"
+        "    # about b\n"
+        "links: []\n"
+    )
+    result = set_fields(text, ("follow_ups", 0), {"done": "true"})
+    assert result == text.replace("done: false", "done: true")
+    result = set_fields(text, ("follow_ups", 1), {"done": "true"})
+    assert result == text.replace("    # about b\n", "    # about b\n    done: true\n")
+
+
+def test_set_fields_adds_a_missing_mapping_at_the_end() -> None:
+    text = "title: t\n# the end\n"
+    result = set_fields(text, ("retrospective",), {"date": "2024-03-08", "host": "olga"})
+    assert result == text + "retrospective:\n  date: 2024-03-08\n  host: olga\n"
+
+
+def test_set_fields_refuses_block_scalars_and_missing_items() -> None:
+    with pytest.raises(EditError, match="one-line"):
+        set_fields("r:\n  host: |\n    x\n", ("r",), {"host": "y"})
+    with pytest.raises(EditError, match="nothing to change"):
+        set_fields("follow_ups: []\n", ("follow_ups", 3), {"done": "true"})

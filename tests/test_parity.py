@@ -50,7 +50,7 @@ def make_project(root: Path, records: Path | None = None, conf_extra: str = "") 
     (docs / "index.md").write_text("# Site\n\n```{toctree}\nincidents/index\n```\n")
     folder = root / "incident_records"
     if records is not None:
-        shutil.copytree(records, folder)
+        shutil.copytree(records, folder, symlinks=True)
     else:
         folder.mkdir()
     return folder
@@ -348,3 +348,42 @@ def test_a_broken_policy_is_located_alike(tmp_path: Path) -> None:
     five.write_text("# ours\nextends: openverse-five-step\n")
     _, errors = assert_parity(tmp_path)
     assert errors == {("incident_records/_policy.yaml", 2, "POLICY")}
+
+
+def test_a_typo_in_incidents_policy_names_the_shipped_policies(tmp_path: Path) -> None:
+    make_project(tmp_path, conf_extra='incidents_policy = "openvers"')
+    app = sphinx_app(tmp_path)
+    try:
+        app.build()
+        warnings = app.warning.getvalue()
+    finally:
+        app.cleanup()
+    assert re.search(
+        r"conf\.py:3: WARNING: POLICY 'openvers' is not a shipped policy \(openverse[,)]", warnings
+    ), warnings
+    assert "(did you mean 'openverse'?) [incidents.policy]" in warnings
+    # the command line refuses it too (exit 2, the same message on stderr)
+    assert run_check(tmp_path, "--policy", "openvers")[0] == 2
+
+
+def test_a_build_warns_when_the_command_line_would_find_no_records(tmp_path: Path) -> None:
+    make_project(tmp_path, conf_extra='incidents_dir = "../meta/records"')
+    (tmp_path / "incident_records").rmdir()
+    shutil.copytree(FIXTURES / "valid", tmp_path / "meta" / "records")
+    shutil.copy(FIXTURES / "_roster.yaml", tmp_path / "meta" / "records" / "_roster.yaml")
+    app = sphinx_app(tmp_path)
+    try:
+        app.build()
+        warnings = app.warning.getvalue()
+    finally:
+        app.cleanup()
+    assert "[incidents.discovery]" in warnings and "finds no records folder" in warnings
+    assert run_check(tmp_path, "--now", "2024-06-01T00:00:00Z")[0] == 2  # what it warns of
+    (tmp_path / "pyproject.toml").write_text('[tool.sphinx-incidents]\ndir = "meta/records"\n')
+    app = sphinx_app(tmp_path)
+    try:
+        app.build()
+        assert "discovery" not in app.warning.getvalue()
+    finally:
+        app.cleanup()
+    assert run_check(tmp_path)[0] == 0

@@ -148,6 +148,11 @@ def test_unreadable_policy_file(tmp_path: Path) -> None:
 
 def test_unknown_shipped_name_is_a_missing_file() -> None:
     [d] = _refused("not-a-shipped-policy").diagnostics
+    assert d.message.startswith("'not-a-shipped-policy' is not a shipped policy (openverse")
+    assert d.message.endswith("nor a policy file (not-a-shipped-policy)")
+    [d] = _refused("openvers").diagnostics  # a typo
+    assert d.hint == "did you mean 'openverse'?"
+    [d] = _refused("no-such-policy.yaml").diagnostics  # a file name: a missing file
     assert "cannot read policy file" in d.message
 
 
@@ -241,7 +246,7 @@ def _variant(old: str, new: str) -> tuple[bytes, int, int]:
         ),
         (
             "retro_due_days: 14",
-            "retro_due_days: 99999999999",
+            "retro_due_days: 999999999",
             len("retro_due_days: "),
             "POLICY",
             "between 0 and",

@@ -175,7 +175,7 @@ def test_every_command_uses_the_folder_policy_from_anywhere(
         code, out, err = run(capsys, "check", "--now", NOW)
         assert (code, out, err) == (0, "", ""), where
         code, out, _ = run(capsys, "leads", "--now", NOW)
-        assert code == 0 and "1 incident(s)" in out
+        assert code == 0 and "1 incident, as of" in out
     monkeypatch.chdir(tmp_path / "docs")
     code, out, err = run(
         capsys,

@@ -6,10 +6,13 @@ per diagnostic, at the top of the file::
     # expect: INC023 14:13 hint~allowed after stabilization-pending
 
 ``CODE LINE:COLUMN``, optionally ``error``/``warning`` (default: the level in the code
-table) and ``hint~TEXT`` (the hint must contain TEXT; the rest of the line).  A fixture
-must produce exactly the diagnostics it declares, nothing else.  A first line
-``# policy: NAME`` checks it with that shipped policy instead of ``openverse`` (for rules
-only some policies switch on, such as the recurrence window).  ``fixtures/records/valid/``
+table), ``in=NAME`` (the diagnostic is about the entry NAME of the same folder, not about
+this file: a symlink or a folder cannot hold the line; such lines go in an ``_expect`` file)
+and ``hint~TEXT`` (the hint must contain TEXT; the rest of the line).  A folder is one case:
+the records folder ``check`` is given.  A fixture must produce exactly the diagnostics it
+declares, nothing else.  A first line ``# policy: NAME`` checks it with that shipped policy
+instead of ``openverse`` (for rules only some policies switch on, such as the recurrence
+window).  ``fixtures/records/valid/``
 holds one valid record per shape; together they must produce no diagnostic at all.
 """
 
@@ -43,7 +46,7 @@ DEMO_NOW = resolve_now("2026-11-27T12:00:00Z")
 POLICY_RE = re.compile(r"^# policy: (?P<name>[a-z0-9-]+)$")
 EXPECT_RE = re.compile(
     r"^# expect: (?P<code>INC\d{3}) (?P<line>\d+):(?P<column>\d+)"
-    r"(?: (?P<level>error|warning))?(?: hint~(?P<hint>.+))?$"
+    r"(?: (?P<level>error|warning))?(?: in=(?P<entry>\S+))?(?: hint~(?P<hint>.+))?$"
 )
 
 # A record that is valid on NOW with the test roster; tests below change one line of it.
@@ -111,9 +114,10 @@ def expectations(path: Path, base: Path = RECORDS) -> list[Expected]:
         code = match["code"]
         level = Level(match["level"]) if match["level"] else level_of(code)
         assert level is level_of(code), f"{path.name}: {code} is an {level_of(code)}"
+        about = path.parent / match["entry"] if match["entry"] else path
         found.append(
             Expected(
-                shown(path, base),
+                shown(about, base),
                 code,
                 int(match["line"]),
                 int(match["column"]),
@@ -151,9 +155,7 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
 
 # --- one failing fixture per rule code ---------------------------------------------------------
 
-INVALID_CASES = sorted(
-    [p for p in INVALID.iterdir() if p.is_file()] + [INVALID / "inc011"], key=lambda p: p.name
-)
+INVALID_CASES = sorted(INVALID.iterdir(), key=lambda p: p.name)
 
 
 def fixture_policy(files: list[Path]) -> str:
@@ -351,7 +353,10 @@ SURPRISES = [
     ('title: "Search is slow"', "title: 1.5", 8, "number"),
     ('title: "Search is slow"', "title: 0x1F", 8, "number"),
     ('title: "Search is slow"', "title: ~", 8, "found nothing"),
-    ('title: "Search is slow"', "title:", 7, "found nothing"),
+    ('title: "Search is slow"', "title:", 7, "for 'title', found nothing"),
+    ('title: "Search is slow"', 'title: ""', 8, "text for 'title', found an empty string"),
+    ('title: "Search is slow"', 'title: "  "', 8, "text for 'title', found an empty string"),
+    ("lead: alex", "lead: no", 7, "boolean"),  # one error, not also INC030 "no lead"
     ("severity: 3", 'severity: "3"', 11, "the string '3'"),
     ("severity: 3", "severity: '3'", 11, "the string '3'"),
     ("severity: 3", "severity: 3.0", 11, "a number '3.0'"),
@@ -362,7 +367,12 @@ SURPRISES = [
     ("detected: 2024-05-28T09:00:00Z", "detected: 2024-02-30T09:00:00Z", 11, "not a valid"),
     ("detected: 2024-05-28T09:00:00Z", "detected: 28/05/2024 09:00", 11, "not an ISO 8601"),
     ("detected: 2024-05-28T09:00:00Z", "detected: 9999-12-31T23:59:59-01:00", 11, "out of range"),
-    ("detected: 2024-05-28T09:00:00Z", "detected: 0001-01-01T00:00:00+01:00", 11, "out of range"),
+    (
+        "detected: 2024-05-28T09:00:00Z",
+        "detected: 0001-01-01T00:00:00+01:00",
+        11,
+        "before the year 1000",
+    ),
     ("  - at: 2024-05-28T10:00:00Z", "  - at: 12:30", 9, "not an ISO 8601"),
     ('    note: "Restarted the search pods."', "    note: on", 11, "boolean"),
     ('    note: "Restarted the search pods."', "    note: 42", 11, "number"),
@@ -383,6 +393,28 @@ def test_yaml11_surprises_are_inc004(
     d = only(check(path, policy=policy, base=tmp_path))
     assert (d.code, d.line, d.column, d.level) == ("INC004", index + 1, column, Level.ERROR)
     assert words in d.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BASE.replace("    status: stabilized", "\tstatus: stabilized"),
+        BASE.replace("services: [api]", "\tservices: [api]"),
+        BASE.replace("timeline:\n  - at", "timeline:\n\t- at"),
+    ],
+)
+def test_a_tab_is_called_a_tab(tmp_path: Path, policy: Policy, text: str) -> None:
+    path = write(tmp_path, "2024-05-28-tab.yaml", text)
+    d = only(check(path, policy=policy, base=tmp_path))
+    assert d.code == "INC001" and "a tab character where YAML expects spaces" in d.message
+    line = next(n for n, t in enumerate(text.splitlines(), start=1) if "\t" in t)
+    assert d.line == line and d.hint is not None and f"the tab on line {line}" in d.hint
+
+
+def test_an_empty_nested_field_is_named(tmp_path: Path, policy: Policy) -> None:
+    text = BASE + 'follow_ups:\n  - title: ""\n    url: https://x.org/1\n    purpose: process\n'
+    d = only(check(write(tmp_path, "2024-05-28-x.yaml", text), policy=policy, base=tmp_path))
+    assert d.message == "expected text for 'title' of the follow-up, found an empty string"
 
 
 @pytest.mark.parametrize(
@@ -593,3 +625,16 @@ def test_demo_records_are_clean_even_strict() -> None:
     assert [d.format_text() for d in result.diagnostics] == []
     assert len(result.incidents) == len(result.files) >= 10
     assert result.roster is not None and result.roster.people
+
+
+def test_unknown_people_are_reported_with_the_other_errors(tmp_path: Path) -> None:
+    """One run tells everything: a record whose severity is wrong and which names someone the
+    roster does not know gets INC020 and INC031 together, not INC031 once INC020 is fixed."""
+    text = (RECORDS / "valid" / "2024-05-08-lead-handover.yaml").read_text()
+    text = text.replace("severity: 2\n", "severity: 9\n").replace(
+        "recorded_by: alex\n", "recorded_by: olga\n"
+    )
+    path = tmp_path / "2024-05-08-two-problems.yaml"
+    path.write_text(text)
+    codes = sorted(d.code for d in check(path, base=tmp_path).diagnostics)
+    assert codes == ["INC020", "INC031"], codes

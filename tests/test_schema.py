@@ -22,7 +22,7 @@ from sphinx_incidents.core.records import (
     LINK,
     RETROSPECTIVE,
 )
-from sphinx_incidents.core.schema import record_schema
+from sphinx_incidents.core.schema import record_schema, roster_schema
 
 HERE = Path(__file__).parent
 DEMO = HERE.parent / "incident_records"
@@ -148,3 +148,26 @@ def test_cli_schema_prints_the_same_schema(capsys: pytest.CaptureFixture[str]) -
     assert json.loads(capsys.readouterr().out) == record_schema(load_policy())
     assert main(["schema", "--policy", str(FIVE)]) == 0
     assert json.loads(capsys.readouterr().out) == record_schema(load_policy(FIVE))
+
+
+ROSTERS = [DEMO / "_roster.yaml", HERE / "fixtures" / "records" / "_roster.yaml"]
+
+
+@pytest.mark.parametrize("path", ROSTERS, ids=lambda p: p.parent.name)
+def test_roster_schema_accepts_the_rosters_we_ship(path: Path) -> None:
+    schema = roster_schema()
+    Draft202012Validator.check_schema(schema)
+    Draft202012Validator(schema).validate(as_json(yaml.safe_load(path.read_text())))
+
+
+def test_roster_schema_knows_both_rotation_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--for", "roster"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    validator = Draft202012Validator(schema)
+    people = [{"handle": "ana", "email": "ana@example.org", "url": "https://github.com/ana"}]
+    weeks = [{"week": "2024-03-04", "runner": "ana"}]
+    cycle = {"start": "2024-03-04", "order": ["ana"], "overrides": weeks, "weeks": weeks}
+    for rotation in (weeks, cycle):
+        validator.validate({"people": people, "rotation": rotation})
+    assert not validator.is_valid({"people": people, "rotation": {"strat": "2024-03-04"}})
+    assert not validator.is_valid({"people": [{"handle": "ana", "url": "ana"}]})

@@ -129,7 +129,7 @@ def test_table_default_filters_sort_limit(html_app: Built, flavour: str) -> None
 
     # lead matches anyone who led (alex handed over to blair), limited to the two newest
     assert column(alex, 0) == ["2024-05-08-lead-handover", "2024-05-02-recurrence"]
-    assert column(alex, 1) == ["blair", "alex"]
+    assert column(alex, 1) == ["Blair Example (@blair)", "Alex Example (@alex)"]  # as on pages
 
     levels = [int(v) for v in sort_values(by_severity, 1)]
     assert levels == sorted(levels) and levels[0] == 1 and len(levels) == 7
@@ -140,6 +140,41 @@ def test_table_escapes_record_text(html_app: Built) -> None:
     assert soup.find("img") is None and soup.find("b") is None
     text = soup.get_text()
     assert 'Search "quotes" <b>bold</b> & A"] --> X[<img src=x onerror=alert(1)>' in text
+
+
+BLAIR = 'https://github.com/blair-example?tab="x"&y=<z>'
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_people_link_to_their_roster_profile(html_app: Built, flavour: str) -> None:
+    """Blair has a profile url in the roster: every place that names Blair links to it."""
+    table = page(html_app, f"{flavour}/table.html").select("table.incident-sortable")[3]
+    links = [a for cells in rows(table) for a in cells[1].find_all("a")]
+    assert [(a.get_text(), a["href"]) for a in links] == [("Blair Example (@blair)", BLAIR)]
+    timeline = page(html_app, f"{flavour}/timeline.html").select("table.incident-timeline")[1]
+    handover = [cells[4] for cells in rows(timeline) if cells[4].get_text(strip=True) != "—"]
+    assert [a["href"] for a in handover[0].find_all("a")] == [BLAIR]
+    leads = page(html_app, f"{flavour}/leads.html").select_one("table.incident-leads")
+    assert [a["href"] for a in leads.select("a.incident-person")] == [BLAIR]
+
+
+def test_incident_page_links_people(html_app: Built) -> None:
+    soup = page(html_app, "incidents/2024-05-08-lead-handover.html")
+    facts = soup.select_one("dl.incident-facts")
+    lead = next(
+        dd
+        for dt, dd in zip(facts.find_all("dt"), facts.find_all("dd"), strict=True)
+        if dt.get_text(strip=True).startswith("Lead")
+    )
+    assert lead.get_text(" ", strip=True).startswith("Blair Example (@blair) , after a handover")
+    assert [a["href"] for a in lead.find_all("a")] == [BLAIR]
+    index = page(html_app, "incidents/index.html").select_one("table.incident-index")
+    leads = {cells[0].get_text(strip=True): cells[3] for cells in rows(index)}
+    handover = next(cell for title, cell in leads.items() if "audio waveform" in title)
+    assert handover.get_text(strip=True) == "Blair Example (@blair)"
+    assert [a["href"] for a in handover.find_all("a")] == [BLAIR]
+    raw = (Path(html_app.outdir) / "incidents/2024-05-08-lead-handover.html").read_text()
+    assert 'href="https://github.com/blair-example?tab=&quot;x&quot;&amp;y=&lt;z&gt;"' in raw
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -373,3 +408,36 @@ def test_bad_option_values_warn_at_the_directive(app: SphinxTestApp) -> None:
     assert column(table, 0) == [ESCAPING]
     empty = page(app, "bad-rst.html").select_one("p.incident-table-empty")
     assert empty is not None and empty.get_text() == "No incidents match."
+
+
+def test_leads_sentences_count_right() -> None:
+    """ "1 incidents" and "an even split among 1 people" were the directive's grammar."""
+    from datetime import UTC, datetime
+
+    from sphinx_incidents.core.analytics import LeadReport, LeadRow
+    from sphinx_incidents.sphinxext.directives.leads import fairness
+
+    def report(incidents: int, people: int) -> str:
+        rows = [LeadRow(f"p{n}", f"p{n}", led_total=incidents) for n in range(people)]
+        result = LeadReport(
+            rows,
+            datetime(2024, 1, 1, tzinfo=UTC),
+            None,
+            incidents,
+            (1,),
+            None,
+            "",
+            1.0,
+            ("p0",),
+            None,
+            None,
+        )
+        return fairness(result).astext()
+
+    assert report(1, 1) == (
+        "Fairness: the busiest lead (@p0) led 100% of the one incident; one person leading "
+        "everything is the only split (100% = one person led everything)."
+    )
+    assert "led 100% of the 3 incidents; an even split among 2 people would be 50% each" in (
+        report(3, 2)
+    )

@@ -105,7 +105,19 @@ def sub(text, old, new):
     return text.replace(old, new, 1)
 
 
+class Link(str):
+    """An entry that is a symlink to this target (relative to the records folder)."""
+
+
+def events(count):
+    lines = [f"  - at: 2024-05-28T{9 + i // 60:02d}:{i % 60:02d}:00Z\n    note: \"Still slow.\"\n"
+             for i in range(1, count)]
+    return BASE + "".join(lines)
+
+
 # code: (explanation, [(filename, text)], fix explanation, [(filename, fixed)], fix snippet or None)
+# A text that is a Link makes the entry a symlink; the file "../outside.yaml" exists beside
+# the records folder.
 EX = {}
 EX["INC001"] = (
     "The file cannot be read as one YAML mapping. Besides syntax errors this covers "
@@ -168,11 +180,71 @@ EX["INC010"] = (
     None,
 )
 EX["INC011"] = (
-    "Two files have the same id, such as `x.yaml` and `x.yml`.",
+    "Two files have the same id: `x.yaml` and `x.yml`, or files of one name in two "
+    "folders (`2024/x.yaml` and `2025/x.yaml`): ids are unique across all folders. The "
+    "message names both files.",
     [(ID + ".yaml", BASE), (ID + ".yml", BASE)],
     "Delete or rename one of them.",
     [(ID + ".yaml", BASE)],
     None,
+)
+EX["INC013"] = (
+    "An entry of the records folder that looks like a record, or is not a file, is skipped "
+    "and said so, never passed over silently: a file whose suffix is not lowercase "
+    "(`.YAML`, `.Yml`), a dangling symlink, a FIFO, socket or device, a folder named like a "
+    "record (its records are still read), a symlink to a folder (not followed), a folder "
+    "nested more than 8 levels deep. Names starting with `_` or `.` and files of other types "
+    "(`README.md`) are not records and are not reported. A warning: `check --strict` fails.",
+    [("2024-05-28-search-is-slow.YAML", BASE)],
+    "Rename it, e.g. `git mv 2024-05-28-search-is-slow.YAML 2024-05-28-search-is-slow.yaml`.",
+    [(ID + ".yaml", BASE)],
+    None,
+)
+EX["INC014"] = (
+    "A symlink in the records folder that resolves to a file or folder outside it is not "
+    "read, so a pull request cannot make `check` or the build print a file of the machine "
+    "(`x.yaml -> ~/.ssh/id_rsa`) in its messages. A symlink to a record inside the folder "
+    "is read like that record.",
+    [(ID + ".yaml", Link("../outside.yaml"))],
+    "Put the record itself in the folder (`cp --remove-destination` the target over the link).",
+    [(ID + ".yaml", BASE)],
+    None,
+)
+EX["INC015"] = (
+    "A list longer than its limit: at most 500 timeline events; 100 services, follow-ups, "
+    "links, five whys or improvements; 1000 items in any other list (a roster's people or "
+    "rotation, a policy's lists). Every event becomes a table row, a chart bar and JSON on "
+    "several pages: a 1 MiB record of 23,000 events took 20 s and 663 MB to build before "
+    "the limit. The limit is checked before the items are read.",
+    [(ID + ".yaml", events(501))],
+    "Keep the record to what readers need: summarize routine updates in one note.",
+    [(ID + ".yaml", events(500))],
+    None,
+)
+EX["INC016"] = (
+    "The Markdown text of one record (summary, impact, timeline notes and root cause "
+    "together) may hold at most 50,000 characters, and one field at most 10,000 (INC004). "
+    "Markdown is quick to parse for prose, but runs of delimiters such as `[[[[` or "
+    "`**a**a` cost far more, and the parse is not linear: a record full of them took "
+    "minutes to build. 50,000 characters is a long postmortem (about 8,000 words); "
+    "link to the postmortem itself instead.",
+    [
+        (
+            ID + ".yaml",
+            sub(
+                sub(BASE, '"Search took several seconds for some users."', f'"{"x" * 10_000}"'),
+                "services: [api]",
+                'services: [api]\nimpact: "' + "y" * 10_000 + '"',
+            )
+            + "".join(
+                f'  - at: 2024-05-28T1{hour}:00:00Z\n    note: "' + "z" * 8_000 + '"\n'
+                for hour in range(4)
+            ),
+        )
+    ],
+    "Keep what readers need in the record and link to the long document:",
+    [(ID + ".yaml", BASE)],
+    'summary: "Search took several seconds for some users. Postmortem: https://example.org/pm"',
 )
 EX["INC012"] = (
     "`related` lists the ids of other incidents, for example the earlier incident a "
@@ -388,6 +460,18 @@ EX["INC044"] = (
     ],
     '  - at: 2024-05-31T09:00:00Z\n    note: "Waiting for the upstream fix."',
 )
+EX["INC045"] = (
+    "A follow-up's `url` is an obvious placeholder rather than a real ticket: a path "
+    "segment such as `OWNER`, `REPO` or `N` (the template's "
+    "`https://github.com/OWNER/REPO/issues/N`), or an address on a domain reserved for "
+    "examples (`example.com`, `example.org`, `example.net`, `.example`, `.invalid`). A "
+    "follow-up is a promise that someone will do the work; it counts (for INC041) only "
+    "once it is filed. `sphinx-incidents follow-up` refuses such URLs too.",
+    [(ID + ".yaml", BASE + ROLLBACK.replace("example/site/issues/11", "OWNER/REPO/issues/N"))],
+    "File the ticket, then record its real address:",
+    [(ID + ".yaml", BASE + ROLLBACK)],
+    "    url: https://github.com/example/site/issues/11",
+)
 
 
 def run(files, policy=POLICY):
@@ -395,8 +479,12 @@ def run(files, policy=POLICY):
         d = Path(tmp) / "incident_records"
         d.mkdir()
         (d / "_roster.yaml").write_text(ROSTER)
+        (Path(tmp) / "outside.yaml").write_text(BASE)
         for name, text in files:
-            (d / name).write_text(text)
+            if isinstance(text, Link):
+                (d / name).symlink_to(text)
+            else:
+                (d / name).write_text(text)
         res = check_paths([d], policy, NOW, base=Path(tmp), records_dir=d)
         return res.diagnostics
 
@@ -468,12 +556,24 @@ for code, (level, text) in CODES.items():
         "",
     ]
     for name, txt in bad:
+        if isinstance(txt, Link):
+            out += ["```console", "$ ls -l incident_records/", f"{name} -> {txt}", "```", ""]
+            continue
+        lines = [
+            f'{line[:60]}..."  # {len(line):,} characters' if len(line) > 100 else line
+            for line in txt.rstrip("\n").split("\n")
+        ]
+        numbered = [":linenos:"]
+        if len(lines) > 40:  # show the start and the end of a long example, unnumbered
+            cut = len(lines) - 25
+            lines = [*lines[:21], f"  # ... {cut} more lines like these ...", *lines[-4:]]
+            numbered = []
         out += [
             "```{code-block} yaml",
             f":caption: incident_records/{name}",
-            ":linenos:",
+            *numbered,
             "",
-            txt.rstrip("\n"),
+            "\n".join(lines),
             "```",
             "",
         ]

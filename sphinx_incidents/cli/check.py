@@ -21,7 +21,7 @@ from sphinx_incidents.cli.common import (
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.diagnostics import Diagnostic, Level, format_json
 from sphinx_incidents.core.project import DiscoveryError, find_records_dir, records_root
-from sphinx_incidents.core.schema import record_schema
+from sphinx_incidents.core.schema import record_schema, roster_schema
 
 CHECK_EXAMPLE = """\
 examples:
@@ -66,7 +66,8 @@ def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "schema",
         help="print the JSON Schema of a record",
         description="Print the JSON Schema of a record (enumerations from the policy).",
-        epilog="example:\n  sphinx-incidents schema > incident-record.schema.json",
+        epilog="examples:\n  sphinx-incidents schema > incident-record.schema.json\n"
+        "  sphinx-incidents schema --for roster > roster.schema.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     schema.add_argument(
@@ -77,6 +78,13 @@ def add_check(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "schema lists (default: the records folder's _policy.yaml, else openverse)",
     )
     schema.add_argument("--dir", type=Path, default=None, metavar="DIR", help="the records folder")
+    schema.add_argument(
+        "--for",
+        dest="kind",
+        choices=("record", "roster"),
+        default="record",
+        help="record: an incident record (default); roster: _roster.yaml",
+    )
     schema.set_defaults(roster=None)
     schema.set_defaults(run=run_schema)
 
@@ -134,6 +142,9 @@ def _print(args: argparse.Namespace, diagnostics: list[Diagnostic], summary: str
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    if args.kind == "roster":
+        print(json.dumps(roster_schema(), indent=2))
+        return EXIT_OK
     folder = args.dir
     if folder is None and args.policy is None:
         try:  # the folder's own policy when there is one; the schema needs no records

@@ -126,8 +126,14 @@ def now_from(args: argparse.Namespace) -> datetime:
 
 
 def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, never with NO_COLOR (https://no-color.org)."""
+    """Colour on a terminal; never with ``NO_COLOR`` (https://no-color.org); always with
+    ``FORCE_COLOR`` (https://force-color.org: CI logs that show colours).  ``NO_COLOR`` wins
+    when both are set, as in CPython; ``TERM=dumb`` means no colour unless forced."""
     if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
 

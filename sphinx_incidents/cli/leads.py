@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sphinx_incidents.cli.common import (
@@ -21,18 +21,27 @@ from sphinx_incidents.cli.common import (
     project_from,
     records_folder,
 )
-from sphinx_incidents.core.analytics import LeadReport, lead_report
-from sphinx_incidents.core.check import check_paths
+from sphinx_incidents.core.analytics import LeadReport, count, lead_report
+from sphinx_incidents.core.check import check_paths, display_path
+from sphinx_incidents.core.diagnostics import Level
+from sphinx_incidents.core.model import Roster
+from sphinx_incidents.core.project import ROSTER_NAME
+from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.safetext import printable
 
 LEADS_EXAMPLE = """\
 examples:
   sphinx-incidents leads                          # every record of the records folder
   sphinx-incidents leads --since 2025-01-01 --dir docs/incident_records
   sphinx-incidents leads --now 2026-11-27T12:00:00Z
+  sphinx-incidents leads --weeks 8                # the next eight weeks' support runners
 
 People who led least recently come first; people from the roster who never led are listed.
 An incident counts once for every person who led it (a handover counts for both).
 """
+
+
+MAX_WEEKS = 520
 
 
 def _date(text: str) -> date:
@@ -71,7 +80,25 @@ def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="DATE",
         help="only count incidents detected on or after DATE (YYYY-MM-DD, UTC)",
     )
+    parser.add_argument(
+        "--weeks",
+        type=_weeks,
+        default=None,
+        metavar="N",
+        help="instead of the distribution, print the support runners of N weeks, starting "
+        "with this one (from the roster's rotation: overrides, weeks, cycle)",
+    )
     parser.set_defaults(run=run_leads)
+
+
+def _weeks(text: str) -> int:
+    try:
+        weeks = int(text)
+    except ValueError:
+        weeks = 0
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of weeks from 1 to {MAX_WEEKS}")
+    return weeks
 
 
 def run_leads(args: argparse.Namespace) -> int:
@@ -83,6 +110,8 @@ def run_leads(args: argparse.Namespace) -> int:
     folder = records_folder(args)
     project = project_from(args, folder)
     policy = project.policy
+    if args.weeks is not None:
+        return _print_schedule(project.roster_path, now, args.weeks)
     result = check_paths([folder], policy, now, roster_path=project.roster_path, find_roster=False)
     if not result.ok:
         print(
@@ -94,6 +123,38 @@ def run_leads(args: argparse.Namespace) -> int:
     for line in render_report(report):
         print(line)
     return EXIT_OK
+
+
+def _print_schedule(roster_path: Path | None, now: datetime, weeks: int) -> int:
+    if roster_path is None:
+        raise UsageError(f"no roster, so no rotation: add {ROSTER_NAME} to the records folder")
+    roster, ctx = load_roster(roster_path, display_path(roster_path))
+    if roster is None:
+        raise UsageError(f"{display_path(roster_path)} cannot be read; run: sphinx-incidents check")
+    if any(d.level is Level.ERROR for d in ctx.diagnostics):
+        print(f"note: {roster.path} has errors; run: sphinx-incidents check", file=sys.stderr)
+    for line in render_schedule(roster, now, weeks):
+        print(line)
+    return EXIT_OK
+
+
+def render_schedule(roster: Roster, now: datetime, weeks: int) -> list[str]:
+    """The support runners of ``weeks`` weeks from the week containing ``now``, aligned."""
+    schedule = roster.schedule(now, weeks)
+    lines = [f"Support rotation, {count(weeks, 'week')} from {schedule[0].week.isoformat()}:"]
+    table = [["Week of", "Runner", "Name", "From"]]
+    for week in schedule:
+        source = {"week": "rotation week", "none": "no runner"}.get(week.source, week.source)
+        if week.note:
+            source += f": {week.note}"
+        runner = week.runner or "—"
+        name = roster.display_name(week.runner) if week.runner else ""
+        name = "" if name == week.runner else name
+        table.append([week.week.isoformat(), runner, name, source])
+    aligned = _align(table, set())
+    lines.append(paint("  ".join(aligned[0]).rstrip(), "1", sys.stdout))
+    lines += ["  ".join(cells).rstrip() for cells in aligned[1:]]
+    return lines
 
 
 def _align(rows: Sequence[Sequence[str]], right: set[int]) -> list[list[str]]:
@@ -110,7 +171,8 @@ def _align(rows: Sequence[Sequence[str]], right: set[int]) -> list[list[str]]:
 def render_report(report: LeadReport) -> list[str]:
     """The report as terminal lines: an aligned table, then the next lead and fairness."""
     window = f" since {report.since.isoformat()}" if report.since else ""
-    lines = [f"{report.incident_count} incident(s){window}, as of {report.now:%Y-%m-%d %H:%M} UTC"]
+    incidents = count(report.incident_count, "incident")
+    lines = [f"{incidents}{window}, as of {report.now:%Y-%m-%d %H:%M} UTC"]
     header = [
         "Person",
         "Name",
@@ -124,8 +186,8 @@ def render_report(report: LeadReport) -> list[str]:
     for row in report.rows:
         table.append(
             [
-                row.handle,
-                row.name,
+                printable(row.handle, 40),
+                printable(row.name, 60),
                 str(row.led_total),
                 *(str(row.led_by_severity.get(level, 0)) for level in report.severity_levels),
                 row.last_led.strftime("%Y-%m-%d") if row.last_led else "never",
@@ -145,16 +207,17 @@ def render_report(report: LeadReport) -> list[str]:
     lines.append("")
     if report.next_lead is not None:
         lines.append(
-            f"Next lead: {paint(report.next_lead, '1;32', sys.stdout)} ({report.next_reason})"
+            f"Next lead: {paint(printable(report.next_lead), '1;32', sys.stdout)} "
+            f"({printable(report.next_reason)})"
         )
     else:
         lines.append(f"Next lead: none ({report.next_reason})")
     if report.incident_count:
-        who = ", ".join(report.busiest)
+        who = printable(", ".join(report.busiest))
         top = max((row.led_total for row in report.rows), default=0)
         even = 1 / len(report.rows)
         lines.append(
-            f"Fairness: {who} led the most, {top} of {report.incident_count} incident(s) "
+            f"Fairness: {who} led the most, {top} of {count(report.incident_count, 'incident')} "
             f"({report.fairness:.0%}; an even share would be {even:.0%})"
         )
     else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from sphinx_incidents import __version__
-from sphinx_incidents.cli import check, leads, record
+from sphinx_incidents.cli import check, due, followup, leads, record, retro
 from sphinx_incidents.cli.common import EXIT_USAGE, UsageError
 from sphinx_incidents.core.project import (
     DEFAULT_POLICY,
@@ -16,6 +17,10 @@ from sphinx_incidents.core.project import (
     RECORDS_DIRNAME,
     ROSTER_NAME,
 )
+from sphinx_incidents.core.safetext import printable
+
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for ``cat`` or ``grep`` when the reader has gone."""
 
 EPILOG = f"""\
 example:
@@ -35,6 +40,9 @@ The policy is --policy (incidents_policy), else the folder's {POLICY_NAME}, else
 SUBCOMMANDS = [check.add_check]
 SUBCOMMANDS.append(leads.add_leads)
 SUBCOMMANDS.append(record.add_commands)
+SUBCOMMANDS.append(followup.add_follow_up)
+SUBCOMMANDS.append(retro.add_retro)
+SUBCOMMANDS.append(due.add_due)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,12 +66,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+        return code
     except UsageError as exc:
-        print(f"sphinx-incidents {args.command}: error: {exc}", file=sys.stderr)
+        # Our own line breaks stay; any other control character is escaped.
+        message = "\n".join(printable(line) for line in str(exc).split("\n"))
+        print(f"sphinx-incidents {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`check | head`): stop quietly, as tools killed by SIGPIPE do.
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - no real stdout (a test's capture)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ from sphinx_incidents.cli.common import (
     project_from,
     records_folder,
 )
+from sphinx_incidents.cli.identity import USER_ENV, Who, who_is
 from sphinx_incidents.core.check import display_path, find_record_files
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.editing import (
@@ -34,22 +35,28 @@ from sphinx_incidents.core.editing import (
     EventValue,
     NewRecord,
     added,
-    append_event,
     check_record_bytes,
     create_exclusive,
+    event_index,
     format_timestamp,
     incident_id,
+    insert_event,
     locked,
+    read_only,
     write_atomic,
 )
 from sphinx_incidents.core.fieldtypes import did_you_mean, parse_timestamp
-from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.ids import id_problem
+from sphinx_incidents.core.model import Incident, Roster, StatusChange
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, records_root
+from sphinx_incidents.core.recordfiles import escaping_symlink
 from sphinx_incidents.core.records import load_roster
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.safetext import printable
 from sphinx_incidents.core.schema import record_schema
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 
-USER_ENV = "SPHINX_INCIDENTS_USER"
 MAX_SUFFIX = 999
 
 NEW_EPILOG = f"""\
@@ -62,10 +69,12 @@ examples:
 
 defaults:
   id             UTC date of --detected + a slug of the title; -2, -3, ... when taken
-                 (an existing record is never overwritten)
+                 (in any subfolder); an --id that is taken is refused, and an existing
+                 record is never overwritten
   --detected     now (--now, else SOURCE_DATE_EPOCH, else the clock)
   --lead         the roster's rotation runner for the week of --detected; required without one
-  --recorded-by  ${USER_ENV}; required when that is not set
+  --recorded-by  ${USER_ENV}, else the roster person whose email is `git config
+                 user.email`; refused when nobody is known
   --via          other (say how it was really detected when you know)
   --category     technical, which needs at least one --service
   --summary      a "TODO: ..." placeholder to replace when there is time
@@ -73,7 +82,8 @@ defaults:
 The record starts with `# yaml-language-server: $schema={SCHEMA_FILE}` so editors complete and
 check its fields; `new` writes DIR/{SCHEMA_FILE} once from the policy (refresh it with
 `sphinx-incidents schema --policy P > incident_records/{SCHEMA_FILE}`).
-exit status: 0 written, 1 refused (the record would not pass check), 2 usage error
+exit status: 0 written, 1 refused (the record would not pass check, or --id is taken),
+2 usage error
 """
 
 LOG_EPILOG = f"""\
@@ -82,14 +92,22 @@ examples:
       --note "Rolled back the deploy; error rate under 1 %."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --severity 2 --note "Only API clients."
   sphinx-incidents log 2024-03-01-api-search-returns-500s --lead zack --at 2024-03-01T12:00:00Z
+  sphinx-incidents log 2024-03-01-api-search-returns-500s --note "Alert fired." \
+      --at 2024-03-01T09:12:00Z              # remembered later: goes before later events
 
-The event is appended to the record's `timeline:` list as text: comments, quoting, key order
-and blank lines stay as they are.  It is validated first; an event that would make the record
-invalid (a transition the policy forbids, an unknown person, a time earlier than the last
-event, an unknown status) is refused with the reason and the allowed next statuses, and the
-file is left byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH,
-else the clock); --by defaults to ${USER_ENV} when set.
-exit status: 0 logged, 1 refused (file unchanged), 2 usage error or unknown incident
+The event goes to its place in time in the record's `timeline:` list (after the events at or
+before --at: backfilling is normal), inserted as text: comments, quoting, key order and blank
+lines stay as they are.  The record is validated as it would be; an event that would make it
+invalid (a status change the policy's graph forbids where it lands, an event before
+`detected`, an unknown person or status) is refused with the reason, and the file is left
+byte for byte as it was.  --at defaults to now (--now, else SOURCE_DATE_EPOCH, else the
+clock); --by to ${USER_ENV}, else the roster person whose email is
+`git config user.email` (with none of them, log refuses and says how to set one).
+The record is found in the records folder or any of its subfolders.  A read-only record
+(no write permission, as after `chmod a-w`) is refused, as an editor would; --force writes
+it anyway (keeping its mode).
+exit status: 0 logged, 1 refused (file unchanged), 2 usage error, unknown incident or nobody
+to log as
 """
 
 
@@ -114,7 +132,10 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     new.add_argument("--via", default=None, metavar="V", help="how it was detected (detected_via)")
     new.add_argument("--lead", default=None, metavar="H", help="who leads the response")
     new.add_argument(
-        "--recorded-by", default=None, metavar="H", help=f"who records it (default: ${USER_ENV})"
+        "--recorded-by",
+        default=None,
+        metavar="H",
+        help=f"who records it (default: ${USER_ENV}, else your git email in the roster)",
     )
     new.add_argument("--detected", default=None, metavar="TS", help="ISO timestamp with offset")
     new.add_argument("--stabilized", action="store_true", help="first status: stabilized")
@@ -132,8 +153,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     log = subparsers.add_parser(
         "log",
-        help="append one event to an incident's timeline",
-        description="Append one timeline event to incident_records/<ID>.yaml, validated first.",
+        help="add one event to an incident's timeline, at its place in time",
+        description="Add one timeline event to incident_records/<ID>.yaml at its place in "
+        "time, validated first.",
         epilog=LOG_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -142,8 +164,16 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     log.add_argument("--severity", type=int, default=None, metavar="N", help="reclassified to N")
     log.add_argument("--lead", default=None, metavar="H", help="the lead was handed over to H")
     log.add_argument("--note", default=None, metavar="TEXT", help="what happened")
-    log.add_argument("--by", default=None, metavar="H", help=f"who did it (default: ${USER_ENV})")
-    log.add_argument("--at", default=None, metavar="TS", help="when (default: now)")
+    log.add_argument(
+        "--by",
+        default=None,
+        metavar="H",
+        help=f"who did it (default: ${USER_ENV}, else your git email in the roster)",
+    )
+    log.add_argument("--at", default=None, metavar="TS", help="when (default: now); may be earlier")
+    log.add_argument(
+        "--force", action="store_true", help="write the record even when it is read-only"
+    )
     add_project_options(log)
     log.set_defaults(run=run_log)
 
@@ -166,6 +196,9 @@ def _roster(project: Project) -> Roster | None:
     if project.roster_path is None:
         return None
     path = project.roster_path
+    escape = escaping_symlink(path, path.parent)
+    if escape is not None:
+        raise UsageError(f"{display_path(path)}: {escape.message}")
     roster, _ = load_roster(path, display_path(path))  # its own problems are check's business
     return roster
 
@@ -221,9 +254,7 @@ def run_new(args: argparse.Namespace) -> int:
             where = "no roster" if roster is None else f"no runner for the week of {monday}"
             raise UsageError(f"who leads? pass --lead HANDLE ({where} in {folder}/{ROSTER_NAME})")
         lead_comment = f"the rotation runner for the week of {monday}"
-    recorded_by = args.recorded_by or os.environ.get(USER_ENV)
-    if not recorded_by:
-        raise UsageError(f"who is recording? pass --recorded-by HANDLE, or set {USER_ENV}=HANDLE")
+    recorded_by = who_is(args.recorded_by, "--recorded-by", roster, folder, "recording").handle
     channels = policy.detection_channels
     via = args.via or ("other" if "other" in channels else None)
     if via is None:
@@ -254,17 +285,24 @@ def run_new(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
     base = args.id or incident_id(detected, args.title)
-    if not policy.id_regex.match(base):
-        raise UsageError(f"'{base}' is not a valid incident id for this policy; pass --id")
+    problem = id_problem(base, policy)
+    if problem is not None:
+        what = "--id" if args.id else "the id made from the date and title"
+        raise UsageError(f"{what}: {problem[0]} ({problem[1]})")
+    taken = _ids_in(folder)
+    if args.id and base in taken:
+        _refused("new", f"nothing written; incident '{base}' already exists: {taken[base]}")
+        _err(f"pass another --id, or log events to it: sphinx-incidents log {base} ...")
+        return EXIT_ERRORS
     shown = display_path(folder / f"{base}.yaml")
-    known = _known_ids(folder)
+    known = set(taken)
     _, diagnostics = check_record_bytes(data, base, shown, policy, roster, now, known)
     errors = [d for d in diagnostics if d.level is Level.ERROR]
     if errors:
         _refused("new", "nothing written; the record would not pass check:")
         _show(errors)
         return EXIT_ERRORS
-    path = _create(folder, base, data, policy)
+    path = _create(folder, base, data, policy, taken, numbered=not args.id)
     _show([d for d in diagnostics if d.level is Level.WARNING])
     _write_schema(folder, policy)
     created = display_path(path)
@@ -282,14 +320,22 @@ def _known_ids(folder: Path | None) -> set[str]:
     return {path.stem for path in find_record_files([folder])} if folder is not None else set()
 
 
-def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
-    """Create ``<base>.yaml``, or ``<base>-2.yaml``, ... : the first name nobody has."""
-    for number in range(1, MAX_SUFFIX + 1):
+def _ids_in(folder: Path) -> dict[str, str]:
+    """Every id used in ``folder`` and its subfolders, with the file that uses it."""
+    return {path.stem: display_path(path) for path in reversed(find_record_files([folder]))}
+
+
+def _create(
+    folder: Path, base: str, data: bytes, policy: Policy, taken: dict[str, str], numbered: bool
+) -> Path:
+    """Create ``<base>.yaml``, or (``numbered``) ``<base>-2.yaml``, ... : the first id nobody
+    has, in any subfolder."""
+    for number in range(1, MAX_SUFFIX + 1 if numbered else 2):
         candidate = base if number == 1 else f"{base}-{number}"
         path = folder / f"{candidate}.yaml"
-        if path.exists() or path.with_suffix(".yml").exists():
+        if candidate in taken or path.exists() or path.with_suffix(".yml").exists():
             continue
-        if not policy.id_regex.match(candidate):  # pragma: no cover - custom id patterns
+        if id_problem(candidate, policy) is not None:  # pragma: no cover - custom id patterns
             break
         try:
             create_exclusive(path, data)
@@ -298,6 +344,8 @@ def _create(folder: Path, base: str, data: bytes, policy: Policy) -> Path:
         except OSError as exc:
             raise UsageError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
         return path
+    if not numbered:
+        raise UsageError(f"'{base}' exists in {folder}/; pass another --id")
     raise UsageError(f"no free id for '{base}' in {folder}/; pass --id")
 
 
@@ -324,22 +372,52 @@ def _record_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     if name.endswith((".yaml", ".yml")) or "/" in name or os.sep in name:
         path = Path(name)
         if not path.is_file():
-            raise UsageError(f"{name}: no such record file")
+            raise UsageError(f"{printable(name, 200)}: no such record file")
         return path, args.dir if args.dir is not None else records_root([path])
     folder = records_folder(args)
     records = find_record_files([folder])
     found = [p for p in records if p.stem == name]
+    shown = printable(name, 80)
     if len(found) > 1:
         where = ", ".join(display_path(p) for p in found)
-        raise UsageError(f"incident '{name}' has more than one file ({where}); keep one")
+        raise UsageError(f"incident '{shown}' has more than one file ({where}); keep one")
     if not found:
         known = sorted(p.stem for p in records)
         hint = (did_you_mean(name, known) or "") if known else "it has no records"
-        raise UsageError(f"no incident '{name}' in {folder}/" + (f" ({hint})" if hint else ""))
+        raise UsageError(f"no incident '{shown}' in {folder}/" + (f" ({hint})" if hint else ""))
     return found[0], folder
 
 
-def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
+def _mode(path: Path) -> str:
+    try:
+        return oct(path.stat().st_mode & 0o777)[2:]
+    except OSError:  # pragma: no cover - vanished
+        return "?"
+
+
+def refuse_unwritable(command: str, path: Path, folder: Path | None, force: bool) -> bool:
+    """Refuse (and say why) to change a record that is a symlink out of its folder (the
+    write would go through it) or read-only (unless ``force``), as an editor would."""
+    escape = escaping_symlink(path, folder if folder is not None else path.parent)
+    if escape is not None:
+        _refused(command, f"{display_path(path)} is a {escape.message}; nothing written")
+        return True
+    if not force and read_only(path):
+        _refused(
+            command,
+            f"{display_path(path)} is read-only (mode {_mode(path)}); nothing written "
+            "(make it writable, or pass --force to write it anyway)",
+        )
+        return True
+    return False
+
+
+def read_record(path: Path) -> bytes:
+    """A record's bytes, bounded like every read (:class:`UnreadableFile` otherwise)."""
+    return read_limited(path, MAX_BYTES)
+
+
+def _event(args: argparse.Namespace, at: datetime, by: str) -> dict[str, EventValue]:
     event: dict[str, EventValue] = {"at": format_timestamp(at)}
     if args.status is not None:
         event["status"] = args.status
@@ -347,9 +425,7 @@ def _event(args: argparse.Namespace, at: datetime) -> dict[str, EventValue]:
         event["severity"] = args.severity
     if args.lead is not None:
         event["lead"] = args.lead
-    by = args.by or os.environ.get(USER_ENV)
-    if by:
-        event["by"] = by
+    event["by"] = by
     if args.note is not None:
         event["note"] = args.note
     return event
@@ -364,21 +440,39 @@ def run_log(args: argparse.Namespace) -> int:
     project = project_from(args, folder)
     policy = project.policy
     roster = _roster(project)
-    event = _event(args, at)
+    who = who_is(args.by, "--by", roster, folder, "logging")
+    event = _event(args, at, who.handle)
     known = _known_ids(folder if folder is not None else path.parent)
+    if refuse_unwritable("log", path, folder, args.force):
+        return EXIT_ERRORS
     try:
         with locked(path):
-            return _append(args, path, event, policy, roster, now, known)
+            return _insert(args, path, event, at, who, policy, roster, now, known)
     except FileNotFoundError:
         raise UsageError(f"{display_path(path)}: the record disappeared") from None
     except OSError as exc:
         raise UsageError(f"{display_path(path)}: {exc.strerror or exc}") from None
 
 
-def _append(
+def _status_at(incident: Incident | None, at: datetime) -> tuple[str | None, StatusChange | None]:
+    """The status in effect at ``at`` (events at that same time included), and the next
+    status change after it."""
+    if incident is None:
+        return None, None
+    status = None
+    for change in incident.status_changes:
+        if change.at > at:
+            return status, change
+        status = change.after
+    return status, None
+
+
+def _insert(
     args: argparse.Namespace,
     path: Path,
     event: dict[str, EventValue],
+    at: datetime,
+    who: Who,
     policy: Policy,
     roster: Roster | None,
     now: datetime,
@@ -386,10 +480,16 @@ def _append(
 ) -> int:
     shown = display_path(path)
     incident = path.stem
-    old = path.read_bytes()
+    try:
+        old = read_record(path)
+    except UnreadableFile as exc:
+        _refused("log", f"{shown} is unchanged: {exc.reason} (run check)")
+        return EXIT_ERRORS
     current, before = check_record_bytes(old, incident, shown, policy, roster, now, known)
     try:
-        new = append_event(old.decode("utf-8"), event).encode("utf-8")
+        text = old.decode("utf-8")
+        index = event_index(text, at)
+        new = insert_event(text, event, index).encode("utf-8")
     except UnicodeDecodeError:
         _refused("log", f"{shown} is unchanged: it is not UTF-8 text (run check)")
         return EXIT_ERRORS
@@ -398,9 +498,10 @@ def _append(
         return EXIT_ERRORS
     except ValueError as exc:
         raise UsageError(f"an argument is {exc}") from None
-    _, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
+    updated, after = check_record_bytes(new, incident, shown, policy, roster, now, known)
     errors = added(before, after, Level.ERROR)
-    status = current.current_status if current is not None else None
+    status, following = _status_at(current, at)
+    later = sum(1 for e in current.timeline if e.at > at) if current is not None else 0
     if errors:
         _refused("log", f"{shown} is unchanged; the event would make the record invalid:")
         _show(errors)
@@ -408,17 +509,32 @@ def _append(
             _err("record the recurrence as a new incident, related to this one:")
             _err("  " + _new_for_recurrence(args, current, event))
             return EXIT_ERRORS
-        following = policy.next_statuses(status) if status else policy.first_statuses
-        allowed = ", ".join(following) or "none"
-        _err(f"current status: {status or 'none'}; allowed next statuses: {allowed}")
+        _err(_where_it_lands(policy, status, following, str(event["at"]) if later else None))
+        if who.source != "--by" and any(d.code == "INC031" for d in errors):
+            _err(f"note: by {who.handle} comes from {who.source}")
         return EXIT_ERRORS
     write_atomic(path, new)
     _show(added(before, after, Level.WARNING))
-    _report_logged(shown, event, status, policy, _carried(args))
+    final = updated.current_status if updated is not None else None
+    _report_logged(shown, event, status, later, final, policy, _carried(args))
     existing = [d for d in before if d.level is Level.ERROR]
     if existing:
         _err(f"note: {shown} already had {len(existing)} error(s); run: sphinx-incidents check")
     return EXIT_OK
+
+
+def _where_it_lands(
+    policy: Policy, status: str | None, following: StatusChange | None, backfilled: str | None
+) -> str:
+    """The status the event lands in, what may follow it, and the next change after it."""
+    allowed = policy.next_statuses(status) if status else policy.first_statuses
+    when = f"status at {backfilled}" if backfilled else "current status"
+    text = f"{when}: {status or 'none'}; allowed next statuses: {', '.join(allowed) or 'none'}"
+    if following is not None:
+        text += (
+            f"; the next status change is to {following.after} at {format_timestamp(following.at)}"
+        )
+    return text
 
 
 def _new_for_recurrence(
@@ -445,10 +561,14 @@ def _report_logged(
     shown: str,
     event: dict[str, EventValue],
     before: str | None,
+    later: int,
+    final: str | None,
     policy: Policy,
     carried: str,
 ) -> None:
     parts = [f"at {event['at']}"]
+    if later:
+        parts[0] += f" (backfilled before {later} later event{'s' if later > 1 else ''})"
     if "status" in event:
         parts.append(f"status {before or 'none'} -> {event['status']}")
     if "severity" in event:
@@ -458,15 +578,18 @@ def _report_logged(
     if "by" in event:
         parts.append(f"by {event['by']}")
     print(f"{paint('logged', '32', sys.stdout)} {shown}: " + ", ".join(parts))
-    status = str(event.get("status", before or ""))
-    if policy.is_closed(status):
-        if status == policy.resolved_status:
+    if policy.is_closed(final):
+        stem = Path(shown).stem
+        if final == policy.resolved_status:
             days = policy.rules.retro_due_days
             when = f"within {days} days" if days is not None else "if one is needed"
-            print(f"next: hold the retrospective {when} and add `retrospective:`")
-            for after in policy.next_statuses(status):
+            print(
+                f"next: hold the retrospective {when}, then: sphinx-incidents retro {stem} "
+                f"--date YYYY-MM-DD{carried} (sphinx-incidents retro {stem} --draft prints "
+                "notes to start from)"
+            )
+            for after in policy.next_statuses(final):
                 if "retrospective" in policy.requires(after):  # Reviewed
-                    incident = Path(shown).stem
-                    print(f"  then: sphinx-incidents log {incident} --status {after}{carried}")
+                    print(f"  then: sphinx-incidents log {stem} --status {after}{carried}")
     else:
-        print(_log_hint(Path(shown).stem, status or None, policy, carried))
+        print(_log_hint(Path(shown).stem, final, policy, carried))

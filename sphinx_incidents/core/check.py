@@ -11,18 +11,35 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
+from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.diagnostics import Diagnostic, has_errors
 from sphinx_incidents.core.fieldtypes import Context
+from sphinx_incidents.core.ids import id_problem
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.project import ROSTER_NAME, repository_root
+from sphinx_incidents.core.recordfiles import (
+    RECORD_SUFFIXES,
+    escaping_symlink,
+    is_record_file,
+    scan,
+)
 from sphinx_incidents.core.records import load_incident, load_roster, read_bytes
 from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
 
-RECORD_SUFFIXES = (".yaml", ".yml")
+__all__ = [
+    "RECORD_SUFFIXES",
+    "ROSTER_NAME",
+    "CheckResult",
+    "check_paths",
+    "default_roster_path",
+    "display_path",
+    "find_record_files",
+    "is_record_file",
+]
 
 
 @dataclass
@@ -60,26 +77,17 @@ def display_path(path: Path, base: Path | None = None) -> str:
     return relative if root is not None and root in path.parents else str(path)
 
 
-def is_record_file(path: Path) -> bool:
-    return path.suffix in RECORD_SUFFIXES and not path.name.startswith(("_", "."))
-
-
 def find_record_files(paths: Iterable[Path]) -> list[Path]:
-    """Record files among files and folders (folders: their direct ``*.yaml``/``*.yml``)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(p for p in sorted(path.iterdir()) if p.is_file() and is_record_file(p))
-        else:
-            found.append(path)
-    return found
+    """Record files among files and folders (folders: recursively, see
+    :mod:`~sphinx_incidents.core.recordfiles`)."""
+    return scan(paths).files
 
 
 def default_roster_path(paths: Iterable[Path]) -> Path | None:
     for path in paths:
         folder = path if path.is_dir() else path.parent
         candidate = folder / ROSTER_NAME
-        if candidate.is_file():
+        if os.path.lexists(candidate):  # a FIFO or a bad symlink is reported, not ignored
             return candidate
     return None
 
@@ -104,11 +112,24 @@ def check_paths(
     if roster_path is None and find_roster:
         roster_path = default_roster_path(paths)
     if roster_path is not None:
-        roster, ctx = load_roster(roster_path, display_path(roster_path, base))
-        result.roster = roster
-        result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
-    files = find_record_files(paths)
+        shown = display_path(roster_path, base)
+        escape = escaping_symlink(roster_path, roster_path.parent)
+        if escape is None:
+            roster, ctx = load_roster(roster_path, shown)
+            result.roster = roster
+            result.diagnostics.extend(policy.apply_levels(ctx.diagnostics))
+        else:
+            skipped = _skipped(shown, escape.code, escape.message, escape.hint)
+            result.diagnostics.extend(policy.apply_levels([skipped]))
+    found = scan(paths)
+    files = found.files
     result.files = files
+    result.diagnostics.extend(
+        policy.apply_levels(
+            _skipped(display_path(entry.path, base), entry.code, entry.message, entry.hint)
+            for entry in found.skipped
+        )
+    )
     base = base or Path.cwd()
     # Thousands of records keep ~100 small node objects each alive; the cyclic garbage
     # collector would rescan them again and again (a third of the run time at 10,000
@@ -132,21 +153,24 @@ def check_paths(
 def _check_files(
     files: list[Path], policy: Policy, now: datetime, base: Path, result: CheckResult
 ) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, Path]] = {}
     for path in files:
         shown = display_path(path, base)
         incident_id = path.stem
         ctx = Context(shown, policy)
         id_ok = _check_id(incident_id, path, policy, ctx)
         if incident_id in seen:
+            first, first_path = seen[incident_id]
             ctx.report(
                 (1, 1),
                 "INC011",
-                f"incident id '{incident_id}' is also used by {seen[incident_id]}",
-                "keep one file per incident (.yaml or .yml, not both)",
+                f"incident id '{incident_id}' is also used by {first}",
+                "keep one file per incident (.yaml or .yml, not both)"
+                if first_path.parent == path.parent
+                else "ids are unique across all folders: rename or remove one of the two files",
             )
             id_ok = False
-        seen.setdefault(incident_id, shown)
+        seen.setdefault(incident_id, (shown, path))
         data = read_bytes(path, ctx)
         if data is not None:
             result.digests[incident_id] = hashlib.sha256(data).hexdigest()
@@ -174,23 +198,12 @@ def _check_id(incident_id: str, path: Path, policy: Policy, ctx: Context) -> boo
     if path.suffix not in RECORD_SUFFIXES:
         ctx.report((1, 1), "INC010", f"'{path.name}' is not a .yaml or .yml file")
         return False
-    if not policy.id_regex.match(incident_id):
-        ctx.report(
-            (1, 1),
-            "INC010",
-            f"file name '{incident_id}' is not a valid incident id",
-            "name it YYYY-MM-DD-slug.yaml, lowercase, e.g. 2024-03-01-api-search-timeouts.yaml",
-        )
+    problem = id_problem(incident_id, policy)
+    if problem is not None:
+        ctx.report((1, 1), "INC010", *problem)
         return False
-    try:
-        date.fromisoformat(incident_id[:10])
-    except ValueError:
-        if incident_id[:4].isdigit():
-            ctx.report(
-                (1, 1),
-                "INC010",
-                f"'{incident_id[:10]}' in the file name is not a real date",
-                "the id starts with the day the incident was detected",
-            )
-            return False
     return True
+
+
+def _skipped(shown: str, code: str, message: str, hint: str) -> Diagnostic:
+    return Diagnostic(shown, 1, 1, code, level_of(code), message, hint)

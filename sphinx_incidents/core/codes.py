@@ -33,8 +33,27 @@ CODES: dict[str, tuple[Level, str]] = {
     ),
     "INC005": (E, "duplicate key in one mapping"),
     "INC010": (E, "file name is not a valid incident id"),
-    "INC011": (E, "two files with the same id (`.yaml` and `.yml`)"),
+    "INC011": (
+        E,
+        "two files with the same id (`.yaml` and `.yml`, or in two folders); names both files",
+    ),
     "INC012": (E, "`related` names an incident that does not exist (or the incident itself)"),
+    "INC013": (
+        W,
+        "entry in the records folder skipped: dangling symlink, FIFO or device, folder named "
+        "like a record, upper-case suffix, symlink to a folder, folder nested too deeply",
+    ),
+    "INC014": (E, "symlink that leads outside the records folder (not read)"),
+    "INC015": (
+        E,
+        "list longer than its limit: 500 timeline events, 100 services, follow-ups, links, "
+        "whys or improvements, 1000 items elsewhere",
+    ),
+    "INC016": (
+        E,
+        "Markdown text of a record longer than 50,000 characters in all (summary, impact, "
+        "notes, root cause)",
+    ),
     "INC020": (E, "severity not in the policy"),
     "INC021": (E, "unknown status, category, service, purpose or priority (with did-you-mean)"),
     "INC022": (
@@ -67,10 +86,29 @@ CODES: dict[str, tuple[Level, str]] = {
     ),
     "INC043": (W, 'resolved more than `retro_due_days` days before "now" and no retrospective'),
     "INC044": (W, 'open and no timeline event for more than `stale_days` days before "now"'),
+    "INC045": (
+        E,
+        "follow-up URL is a placeholder (`OWNER/REPO`, `/N`, an `example.com` address), "
+        "not a real ticket",
+    ),
 }
 
 
-FIXED = frozenset({"INC001", "INC003", "INC004", "INC005", "INC010", "INC011", "INC020", "INC021"})
+FIXED = frozenset(
+    {
+        "INC001",
+        "INC003",
+        "INC004",
+        "INC005",
+        "INC010",
+        "INC011",
+        "INC014",
+        "INC015",
+        "INC016",
+        "INC020",
+        "INC021",
+    }
+)
 """Codes a policy cannot turn off or make warnings (see the module docstring)."""
 
 TIME_DEPENDENT = frozenset({"INC025", "INC043", "INC044"})
@@ -83,6 +121,9 @@ _WHY_FIXED = {
     "INC005": "which of the two values is meant cannot be known",
     "INC010": "the file name is the id every page and link uses",
     "INC011": "two files cannot be one incident",
+    "INC014": "the file is not read: it lies outside the records folder",
+    "INC015": "a record over the limit is left out of every page",
+    "INC016": "a record over the limit is left out of every page",
     "INC020": "an incident with an unknown severity is left out of every page",
     "INC021": "a value the policy does not define is dropped from the record",
 }

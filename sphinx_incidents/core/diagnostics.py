@@ -1,7 +1,10 @@
 """Diagnostics: what every rule produces, and how they are printed.
 
 A diagnostic always carries a position (1-based line and column) so that users can jump
-to the offending node; rules never raise, they report.
+to the offending node; rules never raise, they report.  Its path, message and hint are made
+printable when it is created (control characters escaped, long echoes of record values cut;
+see :mod:`~sphinx_incidents.core.safetext`), so no output format can carry a terminal escape
+sequence or a forged line.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+
+from sphinx_incidents.core.safetext import MESSAGE_MAX, printable
 
 
 class Level(StrEnum):
@@ -27,6 +32,12 @@ class Diagnostic:
     level: Level
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", printable(self.path))
+        object.__setattr__(self, "message", printable(self.message, MESSAGE_MAX))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", printable(self.hint, MESSAGE_MAX))
 
     def format_text(self) -> str:
         """``path:line:column: CODE message (hint)``, the form editors understand."""

@@ -1,12 +1,12 @@
 """Writing and editing record files as text, safely.
 
 ``sphinx-incidents log`` must keep everything a person wrote (comments, quoting, key order,
-blank lines), so it never re-dumps YAML: it finds where the ``timeline:`` block list ends from
-the parser's positions and inserts the new event's lines there, leaving every other byte as
-it was.  ``sphinx-incidents new`` renders a record from a template.  Callers validate the
-resulting bytes with :func:`check_record_bytes` before anything touches the disk, and write
-with :func:`write_atomic` / :func:`create_exclusive` while holding :func:`locked`.
-Sphinx-free, like the rest of the core.
+blank lines), so it never re-dumps YAML: it finds the event's place in time in the
+``timeline:`` block list and inserts its lines there (:mod:`~sphinx_incidents.core.yamledit`),
+leaving every other byte as it was.  ``sphinx-incidents new`` renders a record from a
+template.  Callers validate the resulting bytes with :func:`check_record_bytes` before
+anything touches the disk, and write with :func:`write_atomic` / :func:`create_exclusive`
+while holding :func:`locked`.  Sphinx-free, like the rest of the core.
 """
 
 from __future__ import annotations
@@ -24,26 +24,21 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
-from sphinx_incidents.core.fieldtypes import Context, yaml11_reading
+from sphinx_incidents.core.fieldtypes import Context, parse_timestamp, yaml11_reading
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.records import load_incident
 from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
+from sphinx_incidents.core.yamledit import EditError as EditError  # callers catch it from here
+from sphinx_incidents.core.yamledit import insert_item
 from sphinx_incidents.core.yamlnodes import MappingNode, ScalarNode, SequenceNode, load_nodes
 
 SCHEMA_FILE = "_schema.json"
 """Written beside the records by ``new`` (once) and named in each record's first line."""
 SLUG_MAX = 60
 EventValue = str | int
-
-
-class EditError(Exception):
-    """The text cannot be edited safely; the message says why (nothing was written)."""
 
 
 # --- validating text without touching the disk ------------------------------------------------
@@ -146,6 +141,14 @@ def yaml_word(value: EventValue) -> str:
     return yaml_quoted(value)
 
 
+_PLAIN_URL_RE = re.compile(r"https?://[A-Za-z0-9._~/?#\[\]@!$&'()*+,;=%:-]*[A-Za-z0-9/_~=)%-]")
+
+
+def yaml_url(url: str) -> str:
+    """A URL as hand-written records have it (plain) when YAML reads it back unchanged."""
+    return url if _PLAIN_URL_RE.fullmatch(url) and " #" not in url else yaml_quoted(url)
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 with its offset, ``Z`` for UTC: ``2024-03-01T09:12:00Z``."""
     if moment.tzinfo is None:
@@ -162,172 +165,51 @@ def _event_value(key: str, value: EventValue) -> str:
     return yaml_word(value)
 
 
-# --- appending a timeline event -------------------------------------------------------------
+# --- timeline events ------------------------------------------------------------------------
 
 
-@dataclass
-class _Frame:
-    mapping: bool
-    flow: bool
-    awaiting_key: bool = True
+def event_fields(event: Mapping[str, EventValue]) -> dict[str, str]:
+    """An event's fields as YAML text, in the order given."""
+    return {name: _event_value(name, value) for name, value in event.items()}
 
 
-@dataclass
-class _Timeline:
-    dash_column: int = 0
-    key_column: int | None = None  # of the last item, when it is a block mapping
-    items: int = 0
-    end: int = 0  # index just after the last item's content
-    keep_trailing: bool = False  # the last scalar is a `|+` block scalar
+def event_index(text: str, at: datetime) -> int:
+    """Where an event at ``at`` goes in the record's timeline: after every event at or before
+    it (so events at the same time keep the order they were logged in), before the later ones.
+
+    An event whose ``at`` cannot be read stays with the event before it.
+    """
+    root, _ = load_nodes(text.encode("utf-8"), "record")
+    timeline = root.value("timeline") if isinstance(root, MappingNode) else None
+    if not isinstance(timeline, SequenceNode):
+        return 0
+    index = 0
+    moment: datetime | None = None
+    for position, item in enumerate(timeline.items, start=1):
+        node = item.value("at") if isinstance(item, MappingNode) else None
+        if isinstance(node, ScalarNode):
+            parsed = parse_timestamp(node.value)
+            if isinstance(parsed, datetime):
+                moment = parsed
+        if moment is None or moment <= at:
+            index = position
+    return index
 
 
-def _index(mark: Any) -> int:
-    return int(mark.index)  # the pure-Python parser marks every event
+def insert_event(text: str, event: Mapping[str, EventValue], index: int | None = None) -> str:
+    """``text`` with one event inserted into its ``timeline:`` block list at ``index`` (default:
+    at the end); all else unchanged.
 
-
-def _column(mark: Any) -> int:
-    return int(mark.column)
-
-
-def _find_timeline(text: str) -> _Timeline:
-    """Where the top-level ``timeline:`` block list is, from the parser's event marks."""
-    frames: list[_Frame] = []
-    state = "before"  # -> "key" (saw `timeline:`) -> "inside" -> "done"
-    found = _Timeline()
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionEndEvent):
-            frame = frames.pop()
-            if state == "inside":
-                if len(frames) == 1:
-                    state = "done"
-                    break
-                if frame.flow:
-                    found.end, found.keep_trailing = _index(event.end_mark), False
-            continue
-        if not isinstance(event, yaml.NodeEvent):
-            continue
-        parent = frames[-1] if frames else None
-        role = None
-        if parent is not None and parent.mapping:
-            role = "key" if parent.awaiting_key else "value"
-            parent.awaiting_key = not parent.awaiting_key
-        depth = len(frames)
-        if state == "before" and depth == 1 and role == "key":
-            if isinstance(event, yaml.ScalarEvent) and event.value == "timeline":
-                state = "key"
-        elif state == "key" and depth == 1 and role == "value":
-            if not isinstance(event, yaml.SequenceStartEvent):
-                raise EditError("`timeline` is not a list; log can only append to a block list")
-            if event.flow_style:
-                raise EditError(
-                    "timeline is written in flow style ([...]); log can only append to a "
-                    "block list (one '- at: ...' item per event)"
-                )
-            found.dash_column = _column(event.start_mark)
-            state = "inside"
-        elif state == "inside" and depth >= 2:
-            if depth == 2:
-                found.items += 1
-                block_mapping = isinstance(event, yaml.MappingStartEvent) and not event.flow_style
-                found.key_column = _column(event.start_mark) if block_mapping else None
-            if isinstance(event, yaml.ScalarEvent):
-                found.end = _index(event.end_mark)
-                found.keep_trailing = event.style in ("|", ">") and _keeps(text, event)
-        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            flow = bool(event.flow_style)
-            frames.append(_Frame(isinstance(event, yaml.MappingStartEvent), flow))
-    if state != "done":
-        raise EditError("the record has no `timeline:` list to append to")
-    return found
-
-
-def _keeps(text: str, event: yaml.ScalarEvent) -> bool:
-    """Whether a block scalar's header (``|+``, ``>2+``) keeps its trailing blank lines."""
-    header = text[_index(event.start_mark) :].split("\n", 1)[0].split("#", 1)[0]
-    return "+" in header
-
-
-def _line_end(text: str, index: int) -> int:
-    """Index of the start of the line after the one holding ``index`` (or the text's end)."""
-    newline = text.find("\n", index)
-    return len(text) if newline == -1 else newline + 1
-
-
-def _insertion_point(text: str, found: _Timeline, key_column: int) -> int:
-    end = found.end
-    if end > 0 and text[end - 1] == "\n":
-        # a block scalar ends at the start of the next line, after its trailing blank lines
-        pos = end
-        while not found.keep_trailing and pos > 0:
-            start = text.rfind("\n", 0, pos - 1) + 1
-            if start >= pos or text[start:pos].strip():
-                break
-            pos = start
-    else:
-        pos = _line_end(text, end)
-    # comment lines indented like the event's keys belong to the event; others stay after it
-    while pos < len(text):
-        after = _line_end(text, pos)
-        line = text[pos:after].rstrip("\r\n")
-        body = line.lstrip(" ")
-        if not (body.startswith("#") and len(line) - len(body) >= key_column):
-            break
-        pos = after
-    return pos
+    ``event`` maps field names to values (``at`` already formatted); the new item uses the
+    indentation of its neighbour and the file's line endings.  :class:`EditError` when the
+    text cannot be edited safely.
+    """
+    return insert_item(text, "timeline", event_fields(event), index)
 
 
 def append_event(text: str, event: Mapping[str, EventValue]) -> str:
-    """``text`` with one event appended to its ``timeline:`` block list; all else unchanged.
-
-    ``event`` maps field names to values (``at`` already formatted); the new item uses the
-    indentation of the last existing item and the file's line endings.  :class:`EditError`
-    when the text cannot be edited safely.
-    """
-    root, problems = load_nodes(text.encode("utf-8"), "record")
-    if root is None:
-        raise EditError(f"the file is not readable YAML: {problems[0].message}")
-    try:
-        found = _find_timeline(text)
-    except yaml.YAMLError as exc:  # pragma: no cover - load_nodes read it already
-        raise EditError(f"the file is not readable YAML: {exc}") from None
-    dash = found.dash_column
-    key = found.key_column if found.key_column is not None else dash + 2
-    if key - dash < 2:
-        key = dash + 2
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = [f"{name}: {_event_value(name, value)}" for name, value in event.items()]
-    block = [" " * dash + "-" + " " * (key - dash - 1) + lines[0]]
-    block += [" " * key + line for line in lines[1:]]
-    pos = _insertion_point(text, found, key)
-    if pos == len(text) and text and not text.endswith("\n"):
-        insert = newline + newline.join(block)  # keep the file's missing final newline
-    else:
-        insert = newline.join(block) + newline
-    result = text[:pos] + insert + text[pos:]
-    _verify(result, found.items + 1, event)
-    return result
-
-
-def _verify(result: str, items: int, event: Mapping[str, EventValue]) -> None:
-    """The edited text parses, with the new event as the timeline's last item, verbatim."""
-    root, _ = load_nodes(result.encode("utf-8"), "record")
-    timeline = root.value("timeline") if isinstance(root, MappingNode) else None
-    last = timeline.items[-1] if isinstance(timeline, SequenceNode) and timeline.items else None
-    ok = (
-        isinstance(timeline, SequenceNode)
-        and len(timeline.items) == items
-        and isinstance(last, MappingNode)
-        and list(last.pairs) == list(event)
-        and all(
-            isinstance(node, ScalarNode) and node.value == str(event[name])
-            for name, (_, node) in last.pairs.items()
-        )
-    )
-    if not ok:
-        raise EditError(
-            "could not append the event without changing the rest of the file "
-            "(unusual layout after the timeline); add it by hand"
-        )
+    """:func:`insert_event` at the end of the timeline."""
+    return insert_event(text, event)
 
 
 # --- new records ------------------------------------------------------------------------------
@@ -401,17 +283,14 @@ class NewRecord:
             f"  - at: {at}",
             f"    status: {yaml_word(self.status)}",
             f"    by: {yaml_word(self.recorded_by)}",
-            "# Add events with `sphinx-incidents log`.  Tickets go in follow_ups"
-            + (
-                " (a resolved\n# incident needs at least one with purpose: prevention):"
+            "# Add events with `sphinx-incidents log`, tickets with",
+            (
+                "# `sphinx-incidents follow-up` (a resolved incident needs one with purpose"
+                "\n# prevention), and the retrospective with `sphinx-incidents retro`."
                 if self.prevention_required
-                else ":"
+                else "# `sphinx-incidents follow-up`, and the retrospective with"
+                "\n# `sphinx-incidents retro`."
             ),
-            "# follow_ups:",
-            '#   - title: "..."',
-            "#     url: https://github.com/OWNER/REPO/issues/N",
-            "#     purpose: stabilization  # or prevention, investigation, process",
-            "#     priority: critical",
         ]
         return "\n".join(lines) + "\n"
 
@@ -451,6 +330,16 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
         temp.unlink(missing_ok=True)
         raise
     return temp
+
+
+def read_only(path: Path) -> bool:
+    """Whether the file is read-only: no write permission bit at all (``chmod a-w``, mode
+    444), or none for us.  Checked from the bits as well as with :func:`os.access`, since
+    ``root`` passes ``access`` for every file, yet a record someone made read-only is
+    read-only for everyone; :func:`write_atomic` replaces the file by renaming, which the
+    file's own mode would not stop."""
+    mode = os.stat(path).st_mode
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -514,6 +403,9 @@ def _remove_leftovers(target: Path) -> None:
             leftover.unlink()
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the record ``path`` (read, validate, write inside).
@@ -524,7 +416,7 @@ def locked(path: Path) -> Iterator[None]:
     :class:`FileNotFoundError` when the file does not exist.
     """
     while True:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # a FIFO swapped in: no hang
         try:
             _lock(fd)
             held = os.fstat(fd)

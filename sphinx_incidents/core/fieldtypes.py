@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
+from sphinx_incidents.core.safetext import control_character, describe
 from sphinx_incidents.core.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, node_kind
 
 
@@ -56,6 +57,12 @@ class Context:
     path: str
     policy: Vocabulary | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    field: str | None = None  # the field being read, for messages: "'title'"
+    people: Collection[str] | None = None  # the roster's handles, when there is a roster
+
+    def naming(self) -> str:
+        """`` for 'title'`` while a field is read (messages name it), else nothing."""
+        return f" for {self.field}" if self.field else ""
 
     def report(
         self,
@@ -192,7 +199,7 @@ class Text(FieldType):
                 ctx.at(
                     scalar,
                     "INC004",
-                    f"expected {self.description}, found nothing",
+                    f"expected {self.description}{ctx.naming()}, found nothing",
                     "fill the value in or remove the key",
                 )
             else:
@@ -204,15 +211,30 @@ class Text(FieldType):
                 )
             return INVALID
         value = scalar.value
+        bad = control_character(value)
+        if bad is not None:
+            ctx.at(
+                scalar,
+                "INC004",
+                f"{self.description} contains the control character {describe(value[bad])}",
+                "remove it: escapes such as \\e, \\a or \\x1b have no place in a record",
+            )
+            return INVALID
         if len(value.strip()) < self.min_length:
-            ctx.at(scalar, "INC004", f"expected {self.description}, found an empty string")
+            ctx.at(
+                scalar,
+                "INC004",
+                f"expected {self.description}{ctx.naming()}, found an empty string",
+            )
             return INVALID
         if self.max_length is not None and len(value) > self.max_length:
             ctx.at(
                 scalar,
                 "INC004",
                 f"too long: {len(value)} characters (at most {self.max_length})",
-                "keep it to one line a reader understands",
+                "link to a longer document instead"
+                if self.markdown
+                else "keep it to one line a reader understands",
             )
             return INVALID
         return self.check(value, scalar, ctx)
@@ -227,7 +249,7 @@ class Text(FieldType):
         return schema
 
 
-_HANDLE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})$")
+_HANDLE_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})")
 
 
 @dataclass
@@ -237,7 +259,7 @@ class Handle(Text):
     description: str = "a person handle"
 
     def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
-        if not _HANDLE_RE.match(value):
+        if not _HANDLE_RE.fullmatch(value):
             ctx.at(
                 node,
                 "INC004",
@@ -248,7 +270,30 @@ class Handle(Text):
         return value
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
-        return {"type": "string", "pattern": _HANDLE_RE.pattern}
+        return {"type": "string", "pattern": f"^{_HANDLE_RE.pattern}$"}
+
+
+@dataclass
+class PersonHandle(Handle):
+    """A handle in a record that names someone (who recorded, led, did, hosted): with a roster,
+    INC031 when the roster does not know them.
+
+    Checked as the field is read, not by a rule on the loaded incident, so that a record with
+    other errors (a missing field, a bad severity) reports its unknown people in the same run.
+    """
+
+    role: str = "person"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        handle = super().check(value, node, ctx)
+        if handle is not INVALID and ctx.people is not None and handle not in ctx.people:
+            ctx.at(
+                node,
+                "INC031",
+                f"{self.role} '{handle}' is not in the roster",
+                did_you_mean(handle, sorted(ctx.people)),
+            )
+        return handle
 
 
 # Printable ASCII only, no '[' ']' '@' in the host: urlsplit would give scheme http(s), a
@@ -289,6 +334,30 @@ class Url(Text):
         return {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\S*$"}
 
 
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Email(Text):
+    """An e-mail address (``name@example.org``), as ``git config user.email`` gives it."""
+
+    description: str = "an e-mail address"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if not _EMAIL_RE.match(value):
+            ctx.at(
+                node,
+                "INC004",
+                f"'{value}' is not an e-mail address",
+                "write it as `git config user.email` prints it, e.g. olga@example.org",
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
+        return {"type": "string", "format": "email", "pattern": _EMAIL_RE.pattern}
+
+
 _CHOICE_NOUNS = {
     "statuses": "status",
     "services": "service",
@@ -322,6 +391,11 @@ class Choice(Text):
         return {"type": "string", "enum": list(policy.choices(self.source))}
 
 
+_WHOLE_RE = re.compile(r"[-+]?[0-9]+")
+MAX_INT_DIGITS = 9
+"""Digits a whole number in a record or policy may have, checked before ``int()``."""
+
+
 @dataclass
 class Integer(FieldType):
     description: str = "a whole number"
@@ -332,14 +406,23 @@ class Integer(FieldType):
             return INVALID
         value = scalar.value
         if not scalar.plain:
-            hint = "remove the quotes" if re.fullmatch(r"[-+]?[0-9]+", value) else None
+            hint = "remove the quotes" if _WHOLE_RE.fullmatch(value) else None
             ctx.at(
                 scalar, "INC004", f"expected {self.description}, found the string '{value}'", hint
             )
             return INVALID
-        if not re.fullmatch(r"[-+]?[0-9]+", value):
+        if not _WHOLE_RE.fullmatch(value):
             reading = yaml11_reading(scalar) or "text"
             ctx.at(scalar, "INC004", f"expected {self.description}, found {reading} '{value}'")
+            return INVALID
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_INT_DIGITS:  # int() of 4,300+ digits raises; any this long is wrong
+            ctx.at(
+                scalar,
+                "INC004",
+                f"number too large: {digits} digits (at most {MAX_INT_DIGITS})",
+                "severities, levels and days are small numbers",
+            )
             return INVALID
         return self.check(int(value), scalar, ctx)
 
@@ -389,6 +472,9 @@ class Boolean(FieldType):
         return {"type": "boolean"}
 
 
+MIN_YEAR = 1000
+"""Years before 1000 are refused: formats and charts assume four-digit years (strftime writes
+year 1 as ``1-01-01``; Mermaid's Gantt says "Invalid date")."""
 _TIMESTAMP_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
@@ -408,6 +494,8 @@ def parse_timestamp(value: str) -> datetime | str:
     day, clock, offset = match.groups()
     if offset is None:
         return "a timestamp without a UTC offset"
+    if int(day[:4]) < MIN_YEAR:
+        return f"a time before the year {MIN_YEAR}"
     if offset in ("Z", "z"):
         offset = "+00:00"
     elif ":" not in offset:
@@ -458,9 +546,14 @@ class Date(FieldType):
         value = scalar.value.strip()
         if _DATE_RE.match(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if day.year >= MIN_YEAR:
+                    return day
+                ctx.at(scalar, "INC004", f"'{value}' is before the year {MIN_YEAR}")
+                return INVALID
         ctx.at(scalar, "INC004", f"'{scalar.value}' is not a date", "write YYYY-MM-DD")
         return INVALID
 
@@ -468,10 +561,20 @@ class Date(FieldType):
         return {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
+MAX_ITEMS = 1000
+"""Items any list may have, unless it says otherwise (see :class:`ListOf`)."""
+
+
 @dataclass
 class ListOf(FieldType):
+    """A list of ``item``; more than ``max_items`` is INC015, checked before any item is read,
+    so that a 1 MiB file of tiny items costs no more than its parse (every item becomes
+    rows, chart bars and JSON on a page)."""
+
     item: FieldType = field(default_factory=Text)
     min_items: int = 0
+    max_items: int = MAX_ITEMS
+    noun: str = "items"
 
     @property
     def description(self) -> str:  # type: ignore[override]
@@ -489,14 +592,51 @@ class ListOf(FieldType):
         if len(node.items) < self.min_items:
             ctx.at(node, "INC004", f"expected at least {self.min_items} item(s), found none")
             return INVALID
-        values = [self.item.convert(item, ctx) for item in node.items]
+        if len(node.items) > self.max_items:
+            ctx.at(
+                node,
+                "INC015",
+                f"too many {self.noun}: {len(node.items)} (at most {self.max_items})",
+                "keep the record to what readers need; the limit bounds build time and memory",
+            )
+            return INVALID
+        outer = ctx.field
+        ctx.field = f"an item of {outer}" if outer else None
+        try:
+            values = [self.item.convert(item, ctx) for item in node.items]
+        finally:
+            ctx.field = outer
         return [value for value in values if value is not INVALID]
 
     def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(policy)}
         if self.min_items:
             schema["minItems"] = self.min_items
+        schema["maxItems"] = self.max_items
         return schema
+
+
+@dataclass
+class ListOrMapping(FieldType):
+    """Either form of one field: a list (``as_list``) or a mapping (``as_mapping``)."""
+
+    as_list: FieldType = field(default_factory=lambda: ListOf())
+    as_mapping: FieldType = field(default_factory=lambda: Record())
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "a list or a mapping"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if isinstance(node, SequenceNode):
+            return self.as_list.convert(node, ctx)
+        if isinstance(node, MappingNode):
+            return self.as_mapping.convert(node, ctx)
+        ctx.at(node, "INC004", f"expected {self.description}, found {node_kind(node)}")
+        return INVALID
+
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
+        return {"oneOf": [self.as_list.json_schema(policy), self.as_mapping.json_schema(policy)]}
 
 
 @dataclass(frozen=True)
@@ -527,6 +667,10 @@ class Fields:
         pair = self.node.pairs.get(name)
         node: Node = pair[0] if pair else self.node
         return node.line, node.column
+
+
+TOP_LEVEL = frozenset(["incident", "roster", "policy", "rotation"])
+"""Records whose fields messages name alone (``'title'``, not ``'title' of the incident``)."""
 
 
 @dataclass
@@ -565,7 +709,12 @@ class Record(FieldType):
                     did_you_mean(key, list(known)),
                 )
                 continue
-            value = spec.type.convert(value_node, ctx)
+            outer = ctx.field
+            ctx.field = f"'{key}'" if self.name in TOP_LEVEL else f"'{key}' of the {self.name}"
+            try:
+                value = spec.type.convert(value_node, ctx)
+            finally:
+                ctx.field = outer
             if value is not INVALID:
                 values[key] = value
         pairs = node.pairs

@@ -22,19 +22,55 @@ if TYPE_CHECKING:
 class Person:
     handle: str
     name: str
+    email: str | None = None  # matched with `git config user.email`: who is logging
+    url: str | None = None  # a profile page (GitHub, say) that pages link the person to
 
 
 @dataclass
 class RotationWeek:
     week: date
     runner: str
+    note: str | None = None  # why an override swaps the week
+
+
+@dataclass
+class RotationCycle:
+    """Runners taking turns week by week: ``order[0]`` the week of ``start``, and so on."""
+
+    start: date  # a Monday
+    order: list[str]
+
+    def runner_for(self, monday: date) -> str | None:
+        if not self.order or monday < self.start:
+            return None
+        weeks = (monday - self.start).days // 7
+        return self.order[weeks % len(self.order)]
+
+
+@dataclass
+class Runner:
+    """Who runs support in the week starting ``week``, and which part of the roster says so."""
+
+    week: date
+    runner: str | None
+    source: str  # "override", "week", "cycle" or "none"
+    note: str | None = None
 
 
 @dataclass
 class Roster:
+    """The roster: people, and the weekly support rotation.
+
+    The rotation is any mix of explicit ``weeks`` (a list of week/runner), a repeating
+    ``cycle`` and ``overrides`` (swapped weeks).  For a given week an override wins, then an
+    explicit week, then the cycle.
+    """
+
     path: str
     people: list[Person] = field(default_factory=list)
     rotation: list[RotationWeek] = field(default_factory=list)
+    cycle: RotationCycle | None = None
+    overrides: list[RotationWeek] = field(default_factory=list)
 
     @cached_property
     def handles(self) -> dict[str, Person]:
@@ -44,24 +80,66 @@ class Roster:
     def _runners(self) -> dict[date, str]:
         return {w.week: w.runner for w in self.rotation}
 
+    @cached_property
+    def _overrides(self) -> dict[date, RotationWeek]:
+        return {w.week: w for w in self.overrides}
+
     @property
     def weekly_runners(self) -> dict[date, str]:
-        """The rotation: each week's Monday (UTC) -> its runner."""
-        return dict(self._runners)
+        """The rotation's listed weeks: each Monday (UTC) -> its runner, overrides winning
+        over explicit weeks.  Weeks the :attr:`cycle` names are not listed (it repeats
+        forever): :meth:`runner_for` knows them, and pages get the cycle too."""
+        listed = dict(self._runners)
+        listed.update({week: override.runner for week, override in self._overrides.items()})
+        return listed
 
     @cached_property
     def runners(self) -> tuple[str, ...]:
-        """Everyone the rotation names, alphabetical, without repeats."""
-        return tuple(sorted(set(self._runners.values())))
+        """Everyone the rotation names (weeks, overrides, the cycle), alphabetical, once."""
+        names = set(self.weekly_runners.values())
+        if self.cycle is not None:
+            names.update(self.cycle.order)
+        return tuple(sorted(names))
 
     def runner_for(self, moment: datetime | date) -> str | None:
         """The rotation runner of the week (Monday to Sunday, UTC) containing ``moment``."""
-        day = _utc_date(moment)
-        return self._runners.get(day - timedelta(days=day.weekday()))
+        return self.week_runner(moment).runner
+
+    def week_runner(self, moment: datetime | date) -> Runner:
+        """The runner of the week containing ``moment``, with where it comes from."""
+        monday = monday_of(moment)
+        if monday in self._overrides:
+            override = self._overrides[monday]
+            return Runner(monday, override.runner, "override", override.note)
+        if monday in self._runners:
+            return Runner(monday, self._runners[monday], "week")
+        runner = self.cycle.runner_for(monday) if self.cycle is not None else None
+        return Runner(monday, runner, "cycle" if runner else "none")
+
+    def schedule(self, moment: datetime | date, weeks: int) -> list[Runner]:
+        """The runners of ``weeks`` weeks, starting with the week containing ``moment``."""
+        monday = monday_of(moment)
+        return [self.week_runner(monday + timedelta(weeks=n)) for n in range(weeks)]
 
     def display_name(self, handle: str) -> str:
         person = self.handles.get(handle)
         return person.name if person else handle
+
+    def url_of(self, handle: str) -> str | None:
+        person = self.handles.get(handle)
+        return person.url if person else None
+
+    def by_email(self, email: str) -> Person | None:
+        """The person whose ``email`` is ``email`` (case-insensitive), if exactly one."""
+        wanted = email.strip().casefold()
+        found = [p for p in self.people if p.email and p.email.casefold() == wanted]
+        return found[0] if len(found) == 1 else None
+
+
+def monday_of(moment: datetime | date) -> date:
+    """The Monday (UTC) of the week containing ``moment``."""
+    day = _utc_date(moment)
+    return day - timedelta(days=day.weekday())
 
 
 def _utc_date(moment: datetime | date) -> date:

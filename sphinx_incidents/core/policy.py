@@ -16,6 +16,7 @@ the file's field tables are :mod:`sphinx_incidents.core.policyschema`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, replace
@@ -34,7 +35,10 @@ from sphinx_incidents.core.policymodel import (
     Step,
 )
 from sphinx_incidents.core.policyschema import CODE_RE, OFF, POLICY, REQUIRABLE, REQUIRED
-from sphinx_incidents.core.yamlnodes import load_nodes
+from sphinx_incidents.core.project import POLICY_NAME
+from sphinx_incidents.core.recordfiles import escaping_symlink
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES, load_nodes
 
 __all__ = [
     "DEFAULT_ID_PATTERN",
@@ -89,11 +93,28 @@ def load_policy(spec: str | Path = "openverse", base: Path | None = None) -> Pol
     """Load and check a policy; raise :class:`PolicyError` when it is broken or unreadable."""
     path = resolve_policy_path(spec, base)
     shown = str(path)
+    escape = escaping_symlink(path, path.parent) if path.name == POLICY_NAME else None
+    if escape is not None:  # a records folder's own policy: never a file of the machine
+        raise _unreadable(shown, escape.message, "share a policy with extends: instead")
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        hint = f"use a shipped policy ({', '.join(shipped_policies())}) or a path to a YAML file"
-        raise _unreadable(shown, f"cannot read policy file: {exc.strerror}", hint) from None
+        data = read_limited(path, MAX_BYTES)
+    except UnreadableFile as exc:
+        shipped = shipped_policies()
+        listed = ", ".join(shipped)
+        reason = exc.reason.removeprefix("cannot read file: ")
+        message = f"cannot read policy file: {reason}"
+        hint = (
+            exc.hint
+            if exc.too_large
+            else f"use a shipped policy ({listed}) or a path to a YAML file"
+        )
+        name = str(spec)
+        looks_like_a_name = not any(c in name for c in "/\\") and not name.endswith(PATH_SUFFIXES)
+        if not path.exists() and looks_like_a_name:  # a typo, likely
+            message = f"'{name}' is not a shipped policy ({listed}), nor a policy file ({shown})"
+            close = difflib.get_close_matches(name, shipped, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else hint
+        raise _unreadable(shown, message, hint) from None
     return parse_policy(data, shown, path)
 
 
@@ -195,12 +216,13 @@ class _Reader:
             layer.ctx.report(where, "POLICY", f"extends: more than {MAX_EXTENDS} files deep")
             return None
         try:
-            data = target.read_bytes()
-        except OSError as exc:
+            data = read_limited(target, MAX_BYTES)
+        except UnreadableFile as exc:
             layer.ctx.report(
                 where,
                 "POLICY",
-                f"extends: cannot read '{target_shown}': {exc.strerror or exc}",
+                f"extends: cannot read '{target_shown}': "
+                + exc.reason.removeprefix("cannot read file: "),
                 "the path is relative to this file; shipped: " + ", ".join(names),
             )
             return None
@@ -313,6 +335,36 @@ def _unique_words(merged: _Merged, key: str, what: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _check_reachable(
+    merged: _Merged,
+    first: tuple[str, ...],
+    closed: tuple[str, ...],
+    transitions: list[tuple[str, str]],
+) -> None:
+    """Every first status must lead to a closed one, or such incidents can never close."""
+    following: dict[str, list[str]] = {}
+    for before, after in transitions:
+        following.setdefault(before, []).append(after)
+    stuck = []
+    for start in first:
+        seen, todo = {start}, [start]
+        while todo:
+            for after in following.get(todo.pop(), []):
+                if after not in seen:
+                    seen.add(after)
+                    todo.append(after)
+        if not seen & set(closed):
+            stuck.append(start)
+    if stuck:
+        names = ", ".join(f"'{status}'" for status in stuck)
+        merged.report(
+            "first_statuses",
+            f"no path in the status graph from first status {names} to a closed status "
+            f"({', '.join(closed)})",
+            "add a transition, so that incidents starting there can be resolved",
+        )
+
+
 def _severities(merged: _Merged) -> tuple[Severity, ...]:
     severities: list[Severity] = []
     for item in merged.get("severities", []):
@@ -332,8 +384,11 @@ def _build(merged: _Merged) -> Policy:
     statuses = _statuses(merged)
     status_keys = sorted(s.key for s in statuses)
 
+    unknown: list[str] = []
+
     def known(status: str, key: str, where: tuple[int, int], role: str) -> None:
         if status not in status_keys:
+            unknown.append(status)
             merged.ctx(key).report(
                 where,
                 "POLICY",
@@ -362,6 +417,8 @@ def _build(merged: _Merged) -> Policy:
     closed = _unique_words(merged, "closed_statuses", "closed status")
     for status in closed:
         known(status, "closed_statuses", merged.pos("closed_statuses"), "closed_statuses")
+    if not unknown:  # a graph with unknown statuses is reported already
+        _check_reachable(merged, first, closed, transitions)
     steps = []
     for item in merged.get("steps", []):
         for status in item.get("status_after", []):

@@ -153,11 +153,13 @@ def find_records_dir(
 
 
 def folder_file(folder: Path | None, name: str) -> Path | None:
-    """``folder/name`` when it is a file (``_policy.yaml``, ``_roster.yaml``)."""
+    """``folder/name`` when it exists and is not a folder (``_policy.yaml``,
+    ``_roster.yaml``): a FIFO or a symlink leading elsewhere is returned too, so that the
+    reader refuses it with a message instead of the tools silently doing without it."""
     if folder is None:
         return None
     candidate = folder / name
-    return candidate if candidate.is_file() else None
+    return candidate if os.path.lexists(candidate) and not candidate.is_dir() else None
 
 
 def records_root(paths: Iterable[Path]) -> Path | None:

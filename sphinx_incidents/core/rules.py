@@ -8,10 +8,12 @@ docs/contributing.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, overload
+from urllib.parse import unquote, urlsplit
 
 from sphinx_incidents.core.codes import level_of
 from sphinx_incidents.core.fieldtypes import Context, Fields, did_you_mean
@@ -166,7 +168,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             _pos(incident.source, "detected"),
             "INC025",
             f"detected {incident.detected.isoformat()} is in the future "
-            f"(now is {env.now.isoformat()})",
+            f"(now is {_moment(env.now)})",
             "check the date and the UTC offset",
         )
     for event in incident.timeline:
@@ -174,7 +176,7 @@ def future(incident: Incident, env: RuleEnv) -> None:
             env.report(
                 _pos(event.source, "at"),
                 "INC025",
-                f"event at {event.at.isoformat()} is in the future (now is {env.now.isoformat()})",
+                f"event at {event.at.isoformat()} is in the future (now is {_moment(env.now)})",
                 "check the date and the UTC offset",
             )
 
@@ -192,14 +194,21 @@ def recurrence_window(incident: Incident, env: RuleEnv) -> None:
         env.report(
             _pos(event.source, "status"),
             "INC026",
-            f"back to {event.status} {_hours(event.at - closed_since)} hours after the "
+            f"back to {event.status} {_hours(event.at - closed_since)} after the "
             f"incident was resolved; the policy's recurrence window is {hours} hours",
             f"record a new incident instead: sphinx-incidents new ... --related {incident.id}",
         )
 
 
+def _moment(now: datetime) -> str:
+    """ "now" in a message, to the second: the clock's microseconds only read as noise."""
+    return now.replace(microsecond=0).isoformat()
+
+
 def _hours(age: timedelta) -> str:
-    return f"{age.total_seconds() / 3600:.1f}"
+    """``49.0 hours`` near a window of hours; ``467.6 days`` past a week."""
+    hours = age.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 7 * 24 else f"{hours / 24:.1f} days"
 
 
 @rule("INC027")
@@ -238,6 +247,8 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
     """INC030: a lead is named, or the rotation names one."""
     if incident.lead is not None:
         return
+    if incident.source is not None and "lead" in incident.source.node.pairs:
+        return  # `lead:` is there but unreadable (`lead: no`): INC004 said so, once is enough
     day = incident.detected.date()
     monday = day - timedelta(days=day.weekday())
     if env.roster is None:
@@ -246,35 +257,6 @@ def has_lead(incident: Incident, env: RuleEnv) -> None:
         hint = f"add `lead:`, or a rotation week {monday} in {env.roster.path}"
     where = incident.source.key_pos("lead") if incident.source else (1, 1)
     env.report(where, "INC030", f"no lead, and no rotation runner for the week of {monday}", hint)
-
-
-@rule("INC031")
-def known_people(incident: Incident, env: RuleEnv) -> None:
-    """INC031: with a roster, every handle is in it."""
-    roster = env.roster
-    if roster is None:
-        return
-    handles = roster.handles
-
-    # Positions and suggestions are only worked out for a handle that is reported.
-    def check(handle: str | None, fields: Fields | None, name: str, role: str) -> None:
-        if handle and handle not in handles:  # unreadable handles: reported as INC004
-            env.report(
-                _pos(fields, name),
-                "INC031",
-                f"{role} '{handle}' is not in the roster",
-                did_you_mean(handle, sorted(handles)),
-            )
-
-    check(incident.recorded_by, incident.source, "recorded_by", "recorded_by")
-    if not incident.lead_from_rotation:
-        check(incident.lead, incident.source, "lead", "lead")
-    for event in incident.timeline:
-        check(event.lead, event.source, "lead", "lead")
-        check(event.by, event.source, "by", "by")
-    if incident.retrospective is not None:
-        retro = incident.retrospective
-        check(retro.host, retro.source, "host", "retrospective host")
 
 
 @rule("INC040")
@@ -323,6 +305,45 @@ def prevention_identified(incident: Incident, env: RuleEnv) -> None:
         f"resolved without any '{purpose}' follow-up",
         f"file the long-term fix or mitigation and add it with purpose: {purpose}",
     )
+
+
+_PLACEHOLDER_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606
+_PLACEHOLDER_TLDS = (".example", ".invalid")
+_PLACEHOLDER_SEGMENT = re.compile(
+    r"(?:OWNER|REPO|REPOSITORY|ORG|USER|N+|X+|ID|NUMBER|TODO|TBD|\.\.\.|<[^>]*>|\{[^}]*\})"
+)
+
+
+def placeholder(url: str) -> str | None:
+    """Why ``url`` is obviously not a real address (a template's placeholder), or ``None``."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None  # not a URL at all: INC004's business
+    if host in _PLACEHOLDER_DOMAINS or host.endswith(
+        tuple("." + d for d in _PLACEHOLDER_DOMAINS) + _PLACEHOLDER_TLDS
+    ):
+        return f"{host} is a domain reserved for examples"
+    for segment in parts.path.split("/"):
+        text = unquote(segment)
+        if _PLACEHOLDER_SEGMENT.fullmatch(text):
+            return f"'{text}' is a placeholder"
+    return None
+
+
+@rule("INC045")
+def real_follow_up_urls(incident: Incident, env: RuleEnv) -> None:
+    """INC045: follow-ups point at real tickets, not a template's ``OWNER/REPO/issues/N``."""
+    for follow_up in incident.follow_ups:
+        reason = placeholder(follow_up.url) if follow_up.url else None
+        if reason is not None:
+            env.report(
+                _pos(follow_up.source, "url"),
+                "INC045",
+                f"follow-up URL {follow_up.url} is not a real ticket: {reason}",
+                "file the ticket and use its address",
+            )
 
 
 @rule("INC042")

@@ -11,9 +11,10 @@ from typing import Any
 
 from sphinx_incidents import __version__
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.core.records import INCIDENT
+from sphinx_incidents.core.records import INCIDENT, ROSTER
 
 SCHEMA_ID = "https://sphinx-incidents.invalid/schema/record.json"
+ROSTER_SCHEMA_ID = "https://sphinx-incidents.invalid/schema/roster.json"
 
 
 def record_schema(policy: Policy) -> dict[str, Any]:
@@ -25,4 +26,16 @@ def record_schema(policy: Policy) -> dict[str, Any]:
         "title": f"sphinx-incidents record ({policy.name} policy)",
         "description": f"An incident record, as read by sphinx-incidents {__version__}.",
         **schema,
+    }
+
+
+def roster_schema() -> dict[str, Any]:
+    """The JSON Schema of ``_roster.yaml``: people, and the rotation in either form (a list
+    of weeks, or a cycle with overrides and explicit weeks)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": ROSTER_SCHEMA_ID,
+        "title": "sphinx-incidents roster",
+        "description": f"The roster (_roster.yaml), as read by sphinx-incidents {__version__}.",
+        **ROSTER.json_schema(None),
     }

@@ -118,6 +118,15 @@ def load_nodes(data: bytes, path: str) -> tuple[Node | None, list[Diagnostic]]:
         return fatal(exc.line, exc.column, exc.message, exc.hint)
     except yaml.MarkedYAMLError as exc:
         line, column = _pos(exc.problem_mark or exc.context_mark)
+        if _tab_at(text, line, column):
+            return fatal(
+                line,
+                column,
+                "YAML syntax error: a tab character where YAML expects spaces (YAML indents "
+                "with spaces only)",
+                f"replace the tab on line {line} with spaces; most editors can insert spaces "
+                "when Tab is pressed in YAML files",
+            )
         problem = exc.problem or "YAML syntax error"
         context = f" {exc.context}" if exc.context else ""
         return fatal(
@@ -146,6 +155,17 @@ def load_nodes(data: bytes, path: str) -> tuple[Node | None, list[Diagnostic]]:
             "a record looks like `title: ...` on its first line",
         )
     return root, diagnostics
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the error at ``line:column`` (1-based) is a tab in the line's indentation or
+    the tab character itself (libyaml says "found character that cannot start any token")."""
+    lines = text.split("\n")
+    if not 1 <= line <= len(lines):
+        return False
+    here = lines[line - 1]
+    indentation = here[: len(here) - len(here.lstrip(" \t"))]
+    return "\t" in indentation or here[column - 1 : column] == "\t"
 
 
 _SCALAR = yaml.ScalarEvent

@@ -31,6 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from sphinx_incidents.core.analytics import format_duration, utc
+from sphinx_incidents.core.model import RotationCycle
 
 
 def iso(moment: datetime) -> str:
@@ -93,10 +94,21 @@ def moment(at: datetime, text: str, now: datetime | None, future: str) -> nodes.
     return node
 
 
-def weekly(weeks: dict[date, str], variants: dict[str, nodes.Node], default: nodes.Node) -> by_week:
+def weekly(
+    weeks: dict[date, str],
+    variants: dict[str, nodes.Node],
+    default: nodes.Node,
+    cycle: RotationCycle | None = None,
+) -> by_week:
     """A block whose text depends on the reader's week: ``variants`` by runner (``""``: a
-    week nobody runs), ``default`` without JavaScript and in other builders."""
-    container = by_week(weeks=json.dumps({w.isoformat(): r for w, r in sorted(weeks.items())}))
+    week nobody runs), ``default`` without JavaScript and in other builders.  ``weeks`` are
+    the listed weeks; a rotation ``cycle`` (start, order) names the others, from its start
+    on, round and round (the script computes the reader's week from it)."""
+    repeat = {"start": cycle.start.isoformat(), "order": cycle.order} if cycle else {}
+    container = by_week(
+        weeks=json.dumps({w.isoformat(): r for w, r in sorted(weeks.items())}),
+        cycle=json.dumps(repeat),
+    )
     container += week_variant("", default, runner=None)
     for runner, node in variants.items():
         container += week_variant("", node, runner=runner)
@@ -126,11 +138,10 @@ def _depart_time(self: Any, node: nodes.Element) -> None:
 
 
 def _visit_by_week(self: Any, node: by_week) -> None:
-    self.body.append(
-        self.starttag(
-            node, "div", "", CLASS="incident-by-week", **{"data-incident-weeks": node["weeks"]}
-        )
-    )
+    attributes = {"data-incident-weeks": node["weeks"]}
+    if node.get("cycle", "{}") != "{}":
+        attributes["data-incident-cycle"] = node["cycle"]
+    self.body.append(self.starttag(node, "div", "", CLASS="incident-by-week", **attributes))
 
 
 def _visit_variant(self: Any, node: week_variant) -> None:

@@ -150,8 +150,12 @@ class IncidentDomain(Domain):
         return [("incident:incident", ref)] if ref is not None else []
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
-        for incident_id, (docname, anchor, title) in self.incidents.items():
-            yield incident_id, title, "incident", docname, anchor, 1
+        # The display name is the id, not the title: Sphinx's search index abbreviates an
+        # anchor equal to "<type>-<name>" and its search page rebuilds it from the display
+        # name, which sent results to "#incident-<title>".  Results still name the page
+        # (the incident's title) beside the id.
+        for incident_id, (docname, anchor, _title) in self.incidents.items():
+            yield incident_id, incident_id, "incident", docname, anchor, 1
 
 
 def _resolve_doc(

@@ -18,7 +18,8 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from sphinx_incidents.core.analytics import format_duration, format_timestamp
+from sphinx_incidents.core.analytics import count, format_duration, format_timestamp
+from sphinx_incidents.sphinxext.directives.common import inline, person_node
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
 from sphinx_incidents.sphinxext.layout import get_layout, incident_year, index_order, year_name
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
@@ -90,7 +91,7 @@ def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.pa
     """ "By year: 2025 (12) · 2024 (40)": links to the year pages."""
     paragraph = nodes.paragraph(classes=["incident-years"])
     paragraph += nodes.Text("By year: ")
-    for position, (year, count) in enumerate(counts):
+    for position, (year, number) in enumerate(counts):
         if position:
             paragraph += nodes.Text(" · ")
         link = pending_xref(
@@ -103,7 +104,7 @@ def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.pa
         )
         link += nodes.inline(str(year), str(year))
         paragraph += link
-        paragraph += nodes.Text(f" ({count})")
+        paragraph += nodes.Text(f" ({number})")
     return paragraph
 
 
@@ -121,11 +122,12 @@ class IncidentIndexDirective(SphinxDirective):
         params: ViewParams = (("year", str(year)),) if year is not None else ()
         note_view(self.env, self.env.docname, VIEW, params, content_digest(state, (rows, counts)))
         open_count = sum(1 for row in rows if row.open)
+        roster = state.result.roster
         where = "" if year is None else f" detected in {year} (UTC)"
         intro = nodes.paragraph(
             "",
-            f"{len(rows)} incidents{where}, {open_count} open. Open incidents come first, "
-            "then the newest.",
+            f"{count(len(rows), 'incident')}{where}, {open_count} open. Open incidents come "
+            "first, then the newest.",
         )
         cells: list[list[Cell]] = []
         for row in rows:
@@ -134,7 +136,7 @@ class IncidentIndexDirective(SphinxDirective):
                     incident_xref(row.id, row.title),
                     severity_badge(state.policy, row.severity),
                     status_badge(state.policy, row.status),
-                    f"@{row.lead}" if row.lead else None,
+                    inline(person_node(roster, row.lead)) if row.lead else None,
                     row.detected,
                     row.time_to_resolve,
                 ]

@@ -25,7 +25,7 @@ from sphinx_incidents.core.analytics import (
 )
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
-from sphinx_incidents.sphinxext.directives.common import person
+from sphinx_incidents.sphinxext.directives.common import inline, person_node
 from sphinx_incidents.sphinxext.directives.timeline import (
     events_table,
     field_source,
@@ -147,12 +147,15 @@ def render_incident(
     page = nodes.section(ids=[anchor], classes=["incident-page"])
     page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
-    lead_text = person(roster, incident.current_lead)
+    lead_parts: list[nodes.Node | str] = [person_node(roster, incident.current_lead)]
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
-        lead_text += " (from the rotation)"
+        lead_parts.append(" (from the rotation)")
     if len(incident.leads) > 1:
         earlier = [h for h in incident.leads if h != incident.current_lead]
-        lead_text += ", after a handover from " + ", ".join(person(roster, h) for h in earlier)
+        lead_parts.append(", after a handover from ")
+        for index, handle in enumerate(earlier):
+            lead_parts += [", "] if index else []
+            lead_parts.append(person_node(roster, handle))
     severity_cell: Cell = severity_badge(policy, incident.current_severity)
     if incident.current_severity != incident.severity:
         container = nodes.inline()
@@ -163,7 +166,7 @@ def render_incident(
         ("ID", nodes.literal(incident.id, incident.id)),
         ("Severity", severity_cell),
         ("Status", status_badge(policy, incident.current_status)),
-        ("Lead", lead_text),
+        ("Lead", inline(*lead_parts)),
         ("Category", incident.category),
         ("Services", ", ".join(incident.services) or "—"),
         ("Detected", f"{format_timestamp(incident.detected)} (via {incident.detected_via})"),
@@ -182,7 +185,7 @@ def render_incident(
             else "not yet",
         ),
         ("Recurrences", str(incident.recurrences)),
-        ("Recorded by", person(roster, incident.recorded_by)),
+        ("Recorded by", inline(person_node(roster, incident.recorded_by))),
     ]
     page += field_list(facts)
     summary = text.render(incident.summary, field_source(incident, incident.source, "summary"))
@@ -242,7 +245,7 @@ def render_incident(
             field_list(
                 [
                     ("Held", retro.date.isoformat()),
-                    ("Host", person(roster, retro.host)),
+                    ("Host", inline(person_node(roster, retro.host))),
                     (
                         "Notes",
                         external_link("retrospective notes", retro.notes_url)

@@ -26,6 +26,7 @@ from sphinx.util import logging
 from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
 from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.sphinxext.layout import index_order
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -151,9 +152,9 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
     key = _inputs_key(app, pages)
     expected = _stamp(key, target)
     try:
-        if expected and stamp.read_text(encoding="utf-8") == expected:
+        if expected and read_limited(stamp, 64 * 1024).decode("utf-8", "replace") == expected:
             return  # the file in place was written from these very inputs
-    except OSError:
+    except UnreadableFile:
         pass
     if not _written_by_us(target):
         logger.warning(

@@ -23,7 +23,7 @@ from sphinx_incidents.core.check import CheckResult, check_paths
 from sphinx_incidents.core.clock import NowError, resolve_now
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.core.policy import Policy, PolicyError, load_policy
+from sphinx_incidents.core.policy import Policy, PolicyError, load_policy, resolve_policy_path
 from sphinx_incidents.core.project import (
     DEFAULT_POLICY,
     ENV_DIR,
@@ -33,7 +33,10 @@ from sphinx_incidents.core.project import (
     choose_roster,
     find_records_dir,
     folder_file,
+    repository_root,
 )
+from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.yamlnodes import MAX_BYTES
 from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
@@ -93,8 +96,8 @@ def _read(path: Path | None) -> bytes:
     if path is None:
         return b""
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path, MAX_BYTES)  # never a FIFO, a device or 2 GB
+    except UnreadableFile:
         return b"<unreadable>"
 
 
@@ -138,15 +141,36 @@ def _choose_policy(
     try:
         return load_policy(choice.spec, choice.base), []
     except PolicyError as exc:
-        return load_policy(DEFAULT_POLICY), exc.diagnostics
+        problems = exc.diagnostics
+        missing = not resolve_policy_path(choice.spec, choice.base).is_file()
+        if config.policy is not None and missing:  # a typo in conf.py: point at its line
+            conf, _, line = _conf_line(confdir, "incidents_policy").rpartition(":")
+            if line.isdigit():
+                problems = [replace(d, path=conf, line=int(line), column=1) for d in problems]
+        return load_policy(DEFAULT_POLICY), problems
 
 
 def _check_discovery(config: IncidentsConfig, confdir: Path) -> None:
-    """Warn when ``sphinx-incidents`` run from the docs folder would find other records."""
+    """Warn when ``sphinx-incidents`` run from the docs folder would find other records, or,
+    in a repository, none (a project outside version control, such as a test's scratch
+    site, has no command line to agree with)."""
     try:
         found = find_records_dir(confdir).path.resolve()
-    except DiscoveryError:
-        return  # the command line says clearly that it found nothing, and how to fix it
+    except DiscoveryError as exc:
+        if repository_root(config.records_dir) is not None:
+            logger.warning(
+                "incidents_dir is %s, but sphinx-incidents run from %s finds no records "
+                "folder (%s); set [tool.sphinx-incidents] dir in the repository's "
+                "pyproject.toml so that check, new, log, the pre-commit hook and this build "
+                "use the same records",
+                config.records_dir,
+                confdir,
+                exc,
+                type=WARNING_TYPE,
+                subtype="discovery",
+                location=_conf_line(confdir, "incidents_dir"),
+            )
+        return
     if found != config.records_dir:
         logger.warning(
             "incidents_dir is %s, but sphinx-incidents run from %s finds %s; set "
@@ -193,7 +217,13 @@ def load_state(app: Sphinx) -> IncidentsState:
         now = resolve_now(config.now)
         page_now = now if config.now else None
     except NowError as exc:
-        logger.warning("incidents_now: %s", exc, type=WARNING_TYPE, subtype="config")
+        logger.warning(
+            "incidents_now: %s",
+            exc,
+            type=WARNING_TYPE,
+            subtype="config",
+            location=_conf_line(confdir, "incidents_now"),
+        )
         now = resolve_now(None)
     if config.records_dir.is_dir():
         _check_discovery(config, confdir)
@@ -212,6 +242,7 @@ def load_state(app: Sphinx) -> IncidentsState:
             config.records_dir,
             type=WARNING_TYPE,
             subtype="config",
+            location=_conf_line(confdir, "incidents_dir"),
         )
         roster_path = None
         result = CheckResult()

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 from sphinx_incidents.core.analytics.basics import (
     NO_VALUE,
+    count,
     format_duration,
+    format_since,
     format_timestamp,
     median,
     percentile,
@@ -87,9 +89,11 @@ __all__ = [
     "TimelineRow",
     "column_text",
     "column_value",
+    "count",
     "edge_counts",
     "filter_incidents",
     "format_duration",
+    "format_since",
     "format_timestamp",
     "incident_path",
     "lead_report",

@@ -21,6 +21,12 @@ def utc_day(moment: datetime) -> date:
     return utc(moment).date()
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``"1 incident"``, ``"2 incidents"``, ``"0 people"`` (with ``plural="people"``)."""
+    word = noun if number == 1 else (plural or noun + "s")
+    return f"{number} {word}"
+
+
 # --- durations --------------------------------------------------------------------------------
 
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
@@ -53,6 +59,15 @@ def format_duration(td: timedelta | None) -> str:
                     text += f" {rest} {small_unit}"
             return text
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def format_since(delta: timedelta) -> str:
+    """Time since detection as a timeline shows it: ``"at detection"``, ``"< 1 min"``,
+    ``"+12 min"``, ``"+1 d 2 h"`` (``-`` before detection, only in an invalid record)."""
+    if not delta:
+        return "at detection"
+    text = format_duration(delta)
+    return text if text.startswith(("-", "<")) else "+" + text
 
 
 # --- percentiles ------------------------------------------------------------------------------
@@ -98,7 +113,8 @@ def severity_levels_of(incidents: Sequence[Incident], policy: Policy | None) -> 
 
 def format_timestamp(moment: datetime) -> str:
     """``YYYY-MM-DD HH:MM UTC``: how tables and timelines show an instant."""
-    return utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+    moment = utc(moment)
+    return f"{moment.date().isoformat()} {moment:%H:%M} UTC"  # isoformat pads every year
 
 
 def related_from(incidents: Iterable[Incident]) -> dict[str, list[str]]:

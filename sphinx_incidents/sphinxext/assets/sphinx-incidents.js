@@ -16,6 +16,8 @@
  *   suffix when T is after now;
  * - <div class="incident-by-week" data-incident-weeks='{"2024-05-27": "alex"}'> shows the
  *   child whose data-incident-runner is the runner of this week (Monday, UTC; "" for none);
+ *   weeks not listed come from data-incident-cycle='{"start": "2024-05-06", "order": [...]}'
+ *   when there is one (one week each from start on, round and round, as Roster.runner_for);
  * - Mermaid Gantt charts: the line after "%% incidents-ongoing" ends at now, and the line
  *   after "%% incidents-axis <first start>" picks its axis format, before Mermaid draws
  *   them (this script is deferred, Mermaid renders on load). */
@@ -69,6 +71,19 @@
     return monday.toISOString().slice(0, 10);
   }
 
+  function cycleRunner(block, monday) {
+    // the rotation cycle's runner of the week starting on monday ("" before its start)
+    var cycle;
+    try {
+      cycle = JSON.parse(block.getAttribute("data-incident-cycle") || "{}");
+    } catch (error) {
+      return "";
+    }
+    if (!cycle.start || !cycle.order || !cycle.order.length || monday < cycle.start) return "";
+    var weeks = Math.round((Date.parse(monday) - Date.parse(cycle.start)) / (7 * DAY));
+    return cycle.order[weeks % cycle.order.length];
+  }
+
   function chooseWeek(block, now) {
     var weeks;
     try {
@@ -76,8 +91,9 @@
     } catch (error) {
       return;
     }
-    var runner = Object.prototype.hasOwnProperty.call(weeks, mondayOf(now))
-      ? weeks[mondayOf(now)] : "";
+    var monday = mondayOf(now);
+    var runner = Object.prototype.hasOwnProperty.call(weeks, monday)
+      ? weeks[monday] : cycleRunner(block, monday);
     var chosen = null;
     Array.prototype.forEach.call(block.children, function (child) {
       if (child.getAttribute("data-incident-runner") === runner) chosen = child;

@@ -126,5 +126,23 @@ def person(roster: Roster | None, handle: str | None) -> str:
     return f"{name} (@{handle})" if name != handle else f"@{handle}"
 
 
+def person_node(roster: Roster | None, handle: str | None) -> nodes.Node:
+    """:func:`person` as a node: a link to the person's profile ``url`` when the roster has
+    one (the loader accepts only http(s) URLs), else text."""
+    text = person(roster, handle)
+    url = roster.url_of(handle) if roster is not None and handle else None
+    if url is None:
+        return nodes.Text(text)
+    return nodes.reference(text, text, refuri=url, classes=["external", "incident-person"])
+
+
+def inline(*parts: nodes.Node | str) -> nodes.inline:
+    """One inline node of text and nodes (a table cell or a field value)."""
+    result = nodes.inline()
+    for part in parts:
+        result += nodes.Text(part) if isinstance(part, str) else part
+    return result
+
+
 def setup_common(app: Sphinx) -> None:
     app.add_node(sort_value, html=(_visit_sort_value, _depart_sort_value))

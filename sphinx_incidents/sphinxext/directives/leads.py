@@ -7,15 +7,16 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 
 from sphinx_incidents.core import mermaid
-from sphinx_incidents.core.analytics import LeadReport, lead_report
+from sphinx_incidents.core.analytics import LeadReport, count, lead_report
 from sphinx_incidents.core.model import Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.clock import elapsed_since, weekly
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
     ViewDirective,
+    inline,
     parse_date,
-    person,
+    person_node,
     sortable,
     table,
 )
@@ -37,10 +38,10 @@ def leads_table(report: LeadReport, policy: Policy, roster: Roster | None) -> no
     headers += ["Last led (UTC)", "Days since", "Retros hosted"]
     rows: list[list[Cell]] = []
     for row in report.rows:
-        who = person(roster, row.handle)
+        who = inline(person_node(roster, row.handle))
         if roster is not None and roster.people and not row.in_roster:
-            who += " (not in roster)"
-        cells: list[Cell] = [who, str(row.led_total)]
+            who += nodes.Text(" (not in roster)")
+        cells: list[Cell] = [sortable(who, row.handle), str(row.led_total)]
         cells += [str(row.led_by_severity.get(level, 0)) for level in report.severity_levels]
         days: Cell = None
         if row.last_led is not None:
@@ -63,8 +64,9 @@ def _next_lead_paragraph(handle: str | None, reason: str, roster: Roster | None)
         paragraph += nodes.Text(f"Nobody to suggest as next lead: {reason}.")
         return paragraph
     paragraph += nodes.Text("Next lead: ")
-    name = person(roster, handle)
-    paragraph += nodes.strong(name, name)
+    name = nodes.strong()
+    name += person_node(roster, handle)
+    paragraph += name
     paragraph += nodes.Text(f", because: {reason}.")
     return paragraph
 
@@ -85,7 +87,7 @@ def next_lead(report: LeadReport, roster: Roster | None) -> nodes.Node:
         f"they led the latest incident{latest}; then whoever led least recently."
     )
     default = nodes.paragraph(text, text, classes=["incident-next-lead"])
-    return weekly(roster.weekly_runners, variants, default)
+    return weekly(roster.weekly_runners, variants, default, roster.cycle)
 
 
 def fairness(report: LeadReport) -> nodes.paragraph:
@@ -93,11 +95,22 @@ def fairness(report: LeadReport) -> nodes.paragraph:
         text = "Fairness: no incidents in the window."
     else:
         people = len(report.rows) or 1
+        busiest = ", ".join("@" + h for h in report.busiest)
+        lead_word = "leads" if len(report.busiest) > 1 else "lead"
+        incidents = (
+            "the one incident"
+            if report.incident_count == 1
+            else f"the {report.incident_count} incidents"
+        )
+        split = (
+            "one person leading everything is the only split"
+            if people == 1
+            else f"an even split among {count(people, 'person', 'people')} would be "
+            f"{1 / people:.0%} each"
+        )
         text = (
-            f"Fairness: the busiest lead ({', '.join('@' + h for h in report.busiest)}) led "
-            f"{report.fairness:.0%} of the {report.incident_count} incidents; an even split "
-            f"among {people} people would be {1 / people:.0%} each (100% = one person led "
-            "everything)."
+            f"Fairness: the busiest {lead_word} ({busiest}) led {report.fairness:.0%} of "
+            f"{incidents}; {split} (100% = one person led everything)."
         )
     return nodes.paragraph(text, text, classes=["incident-fairness"])
 
@@ -133,7 +146,7 @@ class IncidentLeadsDirective(ViewDirective):
             f", as of {report.now.strftime('%Y-%m-%d %H:%M UTC')}" if report.now is not None else ""
         )
         intro = (
-            f"Incident leads, {window}: {report.incident_count} incidents{as_of}. "
+            f"Incident leads, {window}: {count(report.incident_count, 'incident')}{as_of}. "
             "Whoever led least recently comes first."
         )
         result: list[nodes.Node] = [

@@ -18,11 +18,13 @@ from sphinx_incidents.core.analytics import (
     column_value,
     parse_table_options,
 )
-from sphinx_incidents.core.model import Incident
+from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import (
     SORTABLE,
     ViewDirective,
+    inline,
+    person_node,
     sortable,
     table,
     warn,
@@ -61,11 +63,23 @@ QUERY_OPTIONS = (
 )
 
 
-def cell(incident: Incident, column: str, shown: tuple[str, object], policy: Policy) -> Cell:
-    """One table cell from its ``(text, sort key)``: links, badges or the text itself."""
+def cell(
+    incident: Incident,
+    column: str,
+    shown: tuple[str, object],
+    policy: Policy,
+    roster: Roster | None = None,
+) -> Cell:
+    """One table cell from its ``(text, sort key)``: links, badges or the text itself.
+
+    The lead is shown as on every other page (``Name (@handle)``, linked to the person's
+    profile when the roster has one).
+    """
     text, value = shown
     content: nodes.Node | str
-    if column == "id":
+    if column == "lead" and incident.current_lead:
+        content = inline(person_node(roster, incident.current_lead))
+    elif column == "id":
         content = incident_xref(incident.id, incident.id)
     elif column == "severity":
         content = severity_badge(policy, incident.current_severity)
@@ -127,7 +141,10 @@ class IncidentTableDirective(ViewDirective):
                 text = f"{caption}: {text}"
             return [nodes.paragraph(text, text, classes=["incident-table-empty"])]
         rows = [
-            [cell(i, c, pair, state.policy) for c, pair in zip(query.columns, row, strict=True)]
+            [
+                cell(i, c, pair, state.policy, state.result.roster)
+                for c, pair in zip(query.columns, row, strict=True)
+            ]
             for i, row in zip(chosen, shown, strict=True)
         ]
         result = table(

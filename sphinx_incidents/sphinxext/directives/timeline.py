@@ -9,13 +9,14 @@ same whenever it is built.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
 from sphinx_incidents.core.analytics import (
     format_duration,
+    format_since,
     format_timestamp,
     status_spans,
     timeline_rows,
@@ -28,7 +29,8 @@ from sphinx_incidents.sphinxext.clock import elapsed_since, iso, moment
 from sphinx_incidents.sphinxext.directives.common import (
     ViewDirective,
     chart_text,
-    person,
+    inline,
+    person_node,
     table,
     warn,
 )
@@ -36,12 +38,6 @@ from sphinx_incidents.sphinxext.domain import incident_xref, note_dependency
 from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
 from sphinx_incidents.sphinxext.state import get_state
-
-
-def _since(delta: timedelta) -> str:
-    if not delta:
-        return "at detection"
-    return format_duration(delta) if delta < timedelta(0) else "+" + format_duration(delta)
 
 
 def field_source(incident: Incident, fields: Fields | None, name: str) -> TextSource | None:
@@ -74,7 +70,9 @@ def events_table(
             severity += severity_badge(policy, row.severity_after)
         lead: Cell = None
         if row.lead_after is not None:
-            lead = f"{person(roster, row.lead_before)} → {person(roster, row.lead_after)}"
+            lead = inline(
+                person_node(roster, row.lead_before), " → ", person_node(roster, row.lead_after)
+            )
         note: Cell = None
         if row.note:
             where = field_source(incident, event.source, "note")
@@ -84,12 +82,12 @@ def events_table(
         rows.append(
             [
                 when,
-                _since(row.since_detection),
+                format_since(row.since_detection),
                 status,
                 severity,
                 lead,
                 note,
-                person(roster, row.by) if row.by else None,
+                inline(person_node(roster, row.by)) if row.by else None,
             ]
         )
     return table(
@@ -105,8 +103,12 @@ AXIS = "%% incidents-axis"
 """``AXIS <first start>``: the browser picks the next line's axis format from the span."""
 
 
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+def gantt_time(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS+00:00`` in UTC, four-digit year always (unlike ``strftime``)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
+
+
+_stamp = gantt_time
 
 
 def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
