@@ -214,3 +214,22 @@ def test_nothing_to_smarten() -> None:
     document += nodes.paragraph("", '"smarten me"')
     assert not nothing_to_smarten(document)
     assert not nothing_to_smarten(new_document("empty"))
+
+
+def test_generated_index_pages_need_no_smart_quotes() -> None:
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    from sphinx_incidents.sphinxext.smartquotes import nothing_to_smarten
+
+    def page(title: str) -> nodes.document:
+        document = new_document("index")
+        section = nodes.section()
+        section += nodes.title(title, title)
+        section += nodes.paragraph("", "7 incidents", support_smartquotes=False)
+        document += section
+        return document
+
+    assert nothing_to_smarten(page("Incidents in 2024"))
+    assert not nothing_to_smarten(page("Don't"))
+    assert not nothing_to_smarten(page("A -- B"))

@@ -89,7 +89,7 @@ def _year_option(argument: str | None) -> int:
 
 def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.paragraph:
     """ "By year: 2025 (12) · 2024 (40)": links to the year pages."""
-    paragraph = nodes.paragraph(classes=["incident-years"])
+    paragraph = nodes.paragraph(classes=["incident-years"], support_smartquotes=False)
     paragraph += nodes.Text("By year: ")
     for position, (year, number) in enumerate(counts):
         if position:
@@ -128,6 +128,7 @@ class IncidentIndexDirective(SphinxDirective):
             "",
             f"{count(len(rows), 'incident')}{where}, {open_count} open. Open incidents come "
             "first, then the newest.",
+            support_smartquotes=False,  # no quotes: spares the page the smart-quotes pass
         )
         cells: list[list[Cell]] = []
         for row in rows:

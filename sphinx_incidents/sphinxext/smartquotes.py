@@ -6,30 +6,51 @@ nothing; it still walks every text node and asks each for its ancestors: about a
 a full build at 1,000 incidents (profiled, see docs/benchmarks.md).  Sphinx skips the pass
 when ``document.settings.smart_quotes`` is ``False`` ("disabled by 3rd party extension"),
 so :class:`SkipSmartQuotes` sets it, just before the pass, on a document whose every part
-is either invisible (comments, targets, the ``:orphan:`` field) or marked as not to be
-smartened, and :class:`RestoreSmartQuotes` puts the setting back just after it (Sphinx
-8.1's publisher shares one settings object between documents).  Any other document, a
-written page with an ``incident`` directive among other text, is left to the pass.
+is either invisible (comments, targets, the ``:orphan:`` field, toctrees), marked as not
+to be smartened, or a section of such parts under a title of letters, digits and spaces
+(the generated index and year pages), and :class:`RestoreSmartQuotes` puts the setting
+back just after it (Sphinx 8.1's publisher shares one settings object between documents).
+Any other document, a written page with an ``incident`` directive among other text, is
+left to the pass.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from docutils import nodes
 from docutils.transforms import Transform
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxSmartQuotes
 
 SAVED = "sphinx_incidents_smart_quotes"
 
 
+PLAIN_TITLE = re.compile(r"[\w ]*")
+"""A title SmartQuotes leaves as it is: no quote, dash or dot ("Incidents in 2025")."""
+
+
+def _as_written(node: nodes.Node) -> bool:
+    if isinstance(node, (nodes.Invisible, nodes.docinfo)):
+        return True
+    if not isinstance(node, nodes.Element):
+        return False
+    if node.get("support_smartquotes") is False:
+        return True
+    if isinstance(node, nodes.title):
+        return PLAIN_TITLE.fullmatch(node.astext()) is not None
+    if isinstance(node, addnodes.toctree):
+        return True  # its entries are names, titled later
+    if isinstance(node, nodes.compound) and "toctree-wrapper" in node["classes"]:
+        return all(_as_written(child) for child in node.children)
+    # a generated section (the index, a year page): its title, then marked content
+    return isinstance(node, nodes.section) and all(_as_written(child) for child in node.children)
+
+
 def nothing_to_smarten(document: nodes.document) -> bool:
-    return bool(document.children) and all(
-        isinstance(child, (nodes.Invisible, nodes.docinfo))
-        or (isinstance(child, nodes.Element) and child.get("support_smartquotes") is False)
-        for child in document.children
-    )
+    return bool(document.children) and all(_as_written(child) for child in document.children)
 
 
 class SkipSmartQuotes(Transform):
