@@ -130,3 +130,17 @@ def test_incidents_mermaid_local_false_leaves_mermaid_alone(project: Path, make_
     app.build()
     assert not (Path(app.outdir) / "_static/mermaid").exists()
     assert "cdn.jsdelivr" in (Path(app.outdir) / INCIDENT_PAGE).read_text(encoding="utf-8")
+
+
+def test_a_rebuild_does_not_report_changed_configuration(project: Path, make_app) -> None:
+    """The bundle's settings are given to sphinxcontrib-mermaid after Sphinx has saved the
+    configuration with the environment, so the next build finds nothing changed."""
+    # (SphinxTestApp swaps alabaster for basic after reading conf.py; name it up front)
+    theme = {"html_theme": "basic"}
+    app: SphinxTestApp = make_app("html", srcdir=project, confoverrides=theme)
+    app.build()
+    again: SphinxTestApp = make_app("html", srcdir=project, confoverrides=theme)
+    again.build()
+    status = again.status.getvalue()
+    assert "The configuration has changed" not in status, status
+    assert "mermaid/mermaid.min.js" in (Path(again.outdir) / INCIDENT_PAGE).read_text()

@@ -121,7 +121,23 @@ def test_unknown_incident_role_warns_with_location(project: Path, make_app) -> N
     app = make_app("html", srcdir=project)
     app.build()
     assert re.search(
-        r"refs\.rst:4: WARNING: unknown incident id '2099-01-01-nope'", app.warning.getvalue()
+        r"refs\.rst:4: WARNING: unknown incident id '2099-01-01-nope' \[ref\.incident\]",
+        app.warning.getvalue(),
+    )
+
+
+def test_an_old_incident_id_suggests_the_new_one(project: Path, make_app) -> None:
+    """After a record is renamed, a page still naming the old id is told the new one."""
+    (project / "refs.rst").write_text(
+        "References\n==========\n\nSee :incident:`2024-03-01-api-search-timeout`.\n",
+        encoding="utf-8",
+    )
+    app = make_app("html", srcdir=project)
+    app.build()
+    assert re.search(
+        r"refs\.rst:4: WARNING: unknown incident id '2024-03-01-api-search-timeout' "
+        r"\(did you mean '2024-03-01-api-search-timeouts'\?\) \[ref\.incident\]",
+        app.warning.getvalue(),
     )
 
 

@@ -18,7 +18,7 @@ from sphinx_incidents import __version__
 from sphinx_incidents.sphinxext.clock import setup_clock
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
-from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole
+from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole, suggest_incident
 from sphinx_incidents.sphinxext.gc_freeze import setup_gc_freeze
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
 from sphinx_incidents.sphinxext.incident_page import setup_incident_page
@@ -55,6 +55,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.mermaid")
     setup_config(app)
     app.add_domain(IncidentDomain)
+    app.connect("warn-missing-reference", suggest_incident)
     app.add_role("incident", IncidentRole(warn_dangling=True))
     setup_nodes(app)
     setup_clock(app)

@@ -30,6 +30,7 @@ from sphinx.roles import XRefRole
 from sphinx.util import logging
 from sphinx.util.nodes import clean_astext, make_refnode
 
+from sphinx_incidents.core.fieldtypes import did_you_mean
 from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME, doc_anchor
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,28 @@ def _resolve_doc(
         title = clean_astext(env.titles[target]) if target in env.titles else target
         inner = nodes.inline(title, title, classes=["xref", "std", "std-ref"])
     return make_refnode(builder, fromdocname, target, anchor or "", inner)
+
+
+def suggest_incident(app: Any, domain: Domain, node: pending_xref) -> bool | None:
+    """``warn-missing-reference``: an unknown incident id says which known id is closest
+    (a renamed record leaves references to its old id behind).
+
+    Only ids with a page are suggested, so a private incident never shows up in a public
+    build's warning.  Other references keep Sphinx's own warning.
+    """
+    if domain.name != "incident" or node.get("reftype") != "incident":
+        return None
+    target = str(node["reftarget"])
+    hint = did_you_mean(target, sorted(incident_domain(domain.env).incidents))
+    logger.warning(
+        "unknown incident id %r%s",
+        target,
+        f" ({hint})" if hint and hint.startswith("did you mean") else "",
+        location=node,
+        type="ref",
+        subtype="incident",
+    )
+    return True
 
 
 def incident_xref(incident_id: str, text: str | None = None) -> pending_xref:

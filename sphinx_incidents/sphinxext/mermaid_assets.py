@@ -150,6 +150,20 @@ class _Plan:
     serve: bool = False  # the site configures nothing: the vendored bundle is used
     rewrite: bool = False  # 2.0.2+: replace the resolved import URL on each page
     elk_copied: bool = False
+    configured: bool = False  # sphinxcontrib-mermaid's settings pointed at the bundle
+
+
+def _point_at_the_bundle(config: Config, rewrite: bool) -> None:
+    """Set sphinxcontrib-mermaid's settings to the bundle, as its page handler reads them.
+
+    Done on the first page written, not at ``builder-inited``: Sphinx pickles the
+    configuration with the environment before writing, and compares it with ``conf.py``'s
+    at the next start, so settings changed earlier would print "The configuration has
+    changed (... 'mermaid_use_local' ...)" on every build.
+    """
+    config.d3_use_local = _D3
+    config.mermaid_include_elk = False  # 1.x: on by default, from the CDN
+    config.mermaid_use_local = _SHIM if rewrite else SHIM_URL + _VERBATIM
 
 
 def setup_mermaid_assets(app: Sphinx) -> None:
@@ -185,13 +199,7 @@ def setup_mermaid_assets(app: Sphinx) -> None:
             )
             return
         plan.serve = True
-        config.d3_use_local = _D3
-        config.mermaid_include_elk = False  # 1.x: on by default, from the CDN
-        if _resolver() is None:
-            config.mermaid_use_local = SHIM_URL + _VERBATIM
-        else:
-            config.mermaid_use_local = _SHIM
-            plan.rewrite = True
+        plan.rewrite = _resolver() is not None
         copy_asset(
             VENDORED_DIR,
             Path(app.builder.outdir) / "_static" / "mermaid",
@@ -205,6 +213,9 @@ def setup_mermaid_assets(app: Sphinx) -> None:
         """Before sphinxcontrib-mermaid's handler: the classic Mermaid (and ELK) scripts."""
         if not plan.serve:
             return
+        if not plan.configured:
+            _point_at_the_bundle(app.config, plan.rewrite)
+            plan.configured = True
         from sphinxcontrib.mermaid import mermaid
 
         # sphinxcontrib-mermaid adds its script to pages without a doctree too (search, ...)
