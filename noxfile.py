@@ -1,5 +1,5 @@
-"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``, ``nox -s fuzz``,
-``nox -s live``, ``nox -s bench``.
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s docs``,
+``nox -s docs-internal``, ``nox -s fuzz``, ``nox -s live``, ``nox -s bench``.
 
 ``tests`` runs twice: against the newest releases we support and against the oldest
 (Sphinx 8.1 with myst-parser 4 and sphinxcontrib-mermaid 1.0), because Openverse still
@@ -78,6 +78,30 @@ def docs(session: nox.Session) -> None:
     shutil.rmtree(os.path.join("docs", "_build"), ignore_errors=True)
     session.run(
         "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", out, *session.posargs
+    )
+    session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
+
+
+@nox.session(name="docs-internal")
+def docs_internal(session: nox.Session) -> None:
+    """The same site for the team: private records included, each marked as private
+    (incidents_include_private), in docs/_build/internal.  Publish it only where the team
+    can read it; the public site (``nox -s docs``) leaves them out entirely."""
+    session.install("-e", ".[docs]")
+    out = os.path.join("docs", "_build", "internal")
+    shutil.rmtree(out, ignore_errors=True)
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-E",
+        "-b",
+        "html",
+        "-D",
+        "incidents_include_private=1",
+        "docs",
+        out,
+        *session.posargs,
     )
     session.log(f"open {os.path.abspath(os.path.join(out, 'index.html'))}")
 

@@ -379,6 +379,7 @@ def make_projects(
             config,
             ["myst_parser", "sphinx_incidents"],
             'incidents_dir = "../../records"\n'
+            'html_baseurl = "https://bench.example.org/"\n'
             + ("" if default_clock else f'incidents_now = "{NOW_TEXT}"\n'),
         ),
         encoding="utf-8",

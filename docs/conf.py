@@ -42,3 +42,5 @@ html_theme = "furo"
 html_title = "sphinx-incidents"
 html_static_path = ["_static"]
 html_show_sourcelink = False
+# Where the site is published: the incident feed (incidents.atom) needs absolute links.
+html_baseurl = "https://example.invalid/sphinx-incidents/"

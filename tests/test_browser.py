@@ -48,14 +48,6 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HERE = Path(__file__).parent
 REPO = HERE.parent
 DOCS = REPO / "docs"
@@ -125,16 +117,7 @@ def html_pages(out: Path) -> list[str]:
 # --- the browser ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
+# ``browser``: the session's Chromium, from conftest.py (shared with test_browser_readers.py).
 
 
 @dataclass
@@ -559,6 +542,7 @@ def evil_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'extensions = ["sphinx_incidents"]\n'
         'incidents_dir = "records"\n'
         'incidents_now = "2026-11-27T12:00:00Z"\n'
+        'html_baseurl = "https://escaping.example.org/"\n'
         # Smart quotes would turn '"' into a curly quote and '--' into a dash in the text
         # shown, which is typography, not escaping; compare the text exactly.
         "smartquotes = False\n",

@@ -31,6 +31,7 @@ CONF = """\
 extensions = ["myst_parser", "sphinx_incidents"]
 exclude_patterns = ["_build"]
 {extra}
+html_baseurl = "https://parity.example.org/"
 """
 
 

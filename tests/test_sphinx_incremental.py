@@ -186,6 +186,21 @@ def delete_related_target(src: Path) -> None:
     _record(src).unlink()
 
 
+def make_private(src: Path) -> None:
+    """A record becomes private: its page, rows and links go (the named record too)."""
+    path = _record(src)
+    path.write_text(path.read_text().replace("timeline:", "visibility: private\ntimeline:", 1))
+
+
+def make_category_private(src: Path) -> None:
+    """The policy makes every technical incident private: only the index page is left."""
+    path = src / "policy.yaml"
+    text = path.read_text()
+    old = "  - key: technical\n    description: A failure of our software or infrastructure.\n"
+    assert old in text
+    path.write_text(text.replace(old, old + "    visibility: private\n"))
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "edit-title": edit_record,
     "edit-body": edit_body,
@@ -204,6 +219,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "related-target-deleted": delete_related_target,
     "add-other-year": add_other_year,
     "move-year": move_year,
+    "make-private": make_private,
+    "category-private": make_category_private,
 }
 NAVIGATION = ["edit-title", "add", "delete", "rename", "reopen", "edit-detected", "resolve"]
 """Changes to the set, order or titles of the incident pages: what navigation shows."""
@@ -257,6 +274,11 @@ def test_incremental_equals_clean(
         assert not (src / "incidents" / "2024-03-20-catalog-duplicates.rst").exists()
     if change in YEARS:
         assert "incidents/2023/index.html" in got
+    if change == "make-private":
+        assert not (incremental / "incidents" / f"{RECORD}.html").exists()
+        assert not (incremental / "_sources" / "incidents" / f"{RECORD}.rst.txt").exists()
+        index = (incremental / "searchindex.js").read_text(encoding="utf-8")
+        assert RECORD not in index
 
 
 def test_an_emptied_year_leaves_no_page(tmp_path: Path) -> None:

@@ -24,8 +24,9 @@ from sphinx_incidents.cli.common import (
 from sphinx_incidents.core.analytics import LeadReport, count, lead_report
 from sphinx_incidents.core.check import check_paths, display_path
 from sphinx_incidents.core.diagnostics import Level
-from sphinx_incidents.core.model import Roster
-from sphinx_incidents.core.project import ROSTER_NAME
+from sphinx_incidents.core.ical import rotation_ics, rotation_weeks
+from sphinx_incidents.core.model import Incident, Roster
+from sphinx_incidents.core.project import ROSTER_NAME, repository_root
 from sphinx_incidents.core.records import load_roster
 from sphinx_incidents.core.safetext import printable
 
@@ -35,6 +36,7 @@ examples:
   sphinx-incidents leads --since 2025-01-01 --dir docs/incident_records
   sphinx-incidents leads --now 2026-11-27T12:00:00Z
   sphinx-incidents leads --weeks 8                # the next eight weeks' support runners
+  sphinx-incidents leads --ics > rotation.ics     # the rotation, for a calendar
 
 People who led least recently come first; people from the roster who never led are listed.
 An incident counts once for every person who led it (a handover counts for both).
@@ -88,6 +90,19 @@ def add_leads(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="instead of the distribution, print the support runners of N weeks, starting "
         "with this one (from the roster's rotation: overrides, weeks, cycle)",
     )
+    parser.add_argument(
+        "--ics",
+        action="store_true",
+        help="print the support rotation as an iCalendar file instead (one all-day event "
+        "per week with its runner; the Sphinx build writes the same as rotation.ics)",
+    )
+    parser.add_argument(
+        "--calendar-name",
+        default=None,
+        metavar="NAME",
+        help="the calendar's name, which its event UIDs derive from (default: '<repository "
+        "folder> support rotation'; the site's is '<project> support rotation')",
+    )
     parser.set_defaults(run=run_leads)
 
 
@@ -110,6 +125,8 @@ def run_leads(args: argparse.Namespace) -> int:
     folder = records_folder(args)
     project = project_from(args, folder)
     policy = project.policy
+    if args.weeks is not None and args.ics:
+        raise UsageError("--weeks prints the rotation as a table, --ics as a calendar: give one")
     if args.weeks is not None:
         return _print_schedule(project.roster_path, now, args.weeks)
     result = check_paths([folder], policy, now, roster_path=project.roster_path, find_roster=False)
@@ -119,9 +136,36 @@ def run_leads(args: argparse.Namespace) -> int:
             "(records that could not be read are not counted)",
             file=sys.stderr,
         )
+    if args.ics:
+        return print_calendar(args, folder, result.roster, result.incidents)
     report = lead_report(result.incidents, result.roster, now, args.since, policy)
     for line in render_report(report):
         print(line)
+    return EXIT_OK
+
+
+def print_calendar(
+    args: argparse.Namespace, folder: Path, roster: Roster | None, incidents: list[Incident]
+) -> int:
+    """``leads --ics``: the calendar on standard output (``> rotation.ics``)."""
+    if roster is None:
+        raise UsageError("--ics: no roster (_roster.yaml in the records folder, or --roster)")
+    weeks = rotation_weeks(roster, incidents)
+    if not weeks:
+        raise UsageError(f"--ics: the roster {roster.path} names no rotation runner")
+    name = args.calendar_name
+    if not name:
+        root = repository_root(folder.resolve()) or folder.resolve().parent
+        name = f"{root.name} support rotation"
+    text = rotation_ics(weeks, roster, name)
+    sys.stdout.flush()
+    # bytes: the CRLF line ends RFC 5545 asks for, whatever the platform's newline
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        stream.write(text.encode("utf-8"))
+        stream.flush()
+    else:  # pragma: no cover - a replaced stdout without a buffer
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -358,6 +358,28 @@ class Email(Text):
         return {"type": "string", "format": "email", "pattern": _EMAIL_RE.pattern}
 
 
+@dataclass
+class OneOf(Text):
+    """One word from a fixed list the format itself defines (``visibility: private``)."""
+
+    values: tuple[str, ...] = ()
+    description: str = "a word"
+
+    def check(self, value: str, node: ScalarNode, ctx: Context) -> Any:
+        if value not in self.values:
+            ctx.at(
+                node,
+                "INC004",
+                f"expected {' or '.join(self.values)}, found '{value}'",
+                did_you_mean(value, self.values),
+            )
+            return INVALID
+        return value
+
+    def json_schema(self, policy: Vocabulary | None) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.values)}
+
+
 _CHOICE_NOUNS = {
     "statuses": "status",
     "services": "service",

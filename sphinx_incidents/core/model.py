@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from sphinx_incidents.core.policy import Policy
 
 
+PUBLIC = "public"
+PRIVATE = "private"
+VISIBILITIES = (PUBLIC, PRIVATE)
+"""A record's ``visibility``: private records stay out of a site's normal build."""
+
+
 @dataclass
 class Person:
     handle: str
@@ -219,6 +225,11 @@ class Incident:
     source: Fields | None = None
     related: list[str] = field(default_factory=list)  # ids of incidents this one names
     complete_timeline: bool = True  # False when an event could not be read in full
+    visibility: str = PUBLIC  # the record's own, else its category's default in the policy
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == PRIVATE
 
     # --- status ---------------------------------------------------------------------------
 

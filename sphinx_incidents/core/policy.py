@@ -26,6 +26,7 @@ from typing import Any
 from sphinx_incidents.core.diagnostics import Diagnostic, Level
 from sphinx_incidents.core.fieldtypes import INVALID, Context, Fields, did_you_mean
 from sphinx_incidents.core.policymodel import (
+    Category,
     Keyed,
     Policy,
     PolicyError,
@@ -43,6 +44,7 @@ from sphinx_incidents.core.yamlnodes import MAX_BYTES, load_nodes
 __all__ = [
     "DEFAULT_ID_PATTERN",
     "POLICY_DIR",
+    "Category",
     "Keyed",
     "Policy",
     "PolicyError",
@@ -297,6 +299,14 @@ def _keyed(merged: _Merged, key: str, what: str) -> tuple[Keyed, ...]:
     return tuple(result)
 
 
+def _categories(merged: _Merged) -> tuple[Category, ...]:
+    items = merged.get("categories", [])
+    return tuple(
+        Category(keyed.key, keyed.label, keyed.description, item.get("visibility") or "public")
+        for keyed, item in zip(_keyed(merged, "categories", "category"), items, strict=True)
+    )
+
+
 def _statuses(merged: _Merged) -> tuple[Status, ...]:
     ctx = merged.ctx("statuses")
     seen: set[str] = set()
@@ -454,7 +464,7 @@ def _build(merged: _Merged) -> Policy:
         closed_statuses=closed,
         steps=tuple(steps),
         services=_keyed(merged, "services", "service"),
-        categories=_keyed(merged, "categories", "category"),
+        categories=_categories(merged),
         detection_channels=_unique_words(merged, "detection_channels", "detection channel"),
         follow_up_purposes=purposes,
         priorities=priorities,

@@ -45,6 +45,14 @@ class Keyed:
 
 
 @dataclass(frozen=True)
+class Category(Keyed):
+    """An incident category; ``visibility`` is the default of its records (``private``:
+    left out of the site's normal build unless a record says ``visibility: public``)."""
+
+    visibility: str = "public"
+
+
+@dataclass(frozen=True)
 class Status(Keyed):
     """A status; ``requires`` names record fields that must be present to enter it."""
 
@@ -94,7 +102,7 @@ class Policy:
     closed_statuses: tuple[str, ...]
     steps: tuple[Step, ...]
     services: tuple[Keyed, ...]
-    categories: tuple[Keyed, ...]
+    categories: tuple[Category, ...]
     detection_channels: tuple[str, ...]
     follow_up_purposes: tuple[Keyed, ...]
     priorities: tuple[str, ...]
@@ -165,6 +173,13 @@ class Policy:
         if requires:
             parts.append("needs " + ", ".join(requires))
         return "; ".join(parts) or None
+
+    def category_visibility(self, key: str) -> str:
+        """The default visibility of a record of category ``key`` (public when unknown)."""
+        for category in self.categories:
+            if category.key == key:
+                return category.visibility
+        return "public"
 
     def severity(self, level: int) -> Severity | None:
         for severity in self.severities:

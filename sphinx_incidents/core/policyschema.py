@@ -24,6 +24,7 @@ from sphinx_incidents.core.fieldtypes import (
     FieldType,
     Integer,
     ListOf,
+    OneOf,
     Record,
     Text,
     Vocabulary,
@@ -241,7 +242,16 @@ STATUS = _keyed(
     Field("requires", ListOf(Text()), False, "Record fields needed to enter the status."),
 )
 SERVICE = _keyed("service")
-CATEGORY = _keyed("category")
+CATEGORY = _keyed(
+    "category",
+    Field(
+        "visibility",
+        OneOf(values=("public", "private"), description="public or private"),
+        False,
+        "The default visibility of its records: private records are left out of the "
+        "site's normal build (a record's own visibility wins).",
+    ),
+)
 PURPOSE = _keyed("follow-up purpose")
 TRANSITION = Record("transition", (Field("from", Text(), True), Field("to", Text(), True)))
 STEP = Record(

@@ -22,6 +22,7 @@ from sphinx_incidents.core.fieldtypes import (
     Handle,
     ListOf,
     ListOrMapping,
+    OneOf,
     PersonHandle,
     Record,
     SeverityLevel,
@@ -31,6 +32,7 @@ from sphinx_incidents.core.fieldtypes import (
     did_you_mean,
 )
 from sphinx_incidents.core.model import (
+    VISIBILITIES,
     FollowUp,
     Incident,
     Link,
@@ -186,6 +188,13 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
         False,
         "Ids of related incidents, e.g. the earlier incident this one is a recurrence of; "
         "both pages link to each other.",
+    ),
+    Field(
+        "visibility",
+        OneOf(values=VISIBILITIES, description="public or private"),
+        False,
+        "private: left out of the site's normal build entirely (no page, row, feed entry "
+        "or data); default: the category's visibility in the policy, else public.",
     ),
 )
 INCIDENT = Record("incident", INCIDENT_FIELDS)
@@ -475,6 +484,8 @@ def build_incident(
         policy=policy,
         source=fields,
         related=list(dict.fromkeys(values.get("related", []))),
+        visibility=values.get("visibility")
+        or policy.category_visibility(values.get("category", "technical")),
     )
     incident.complete_timeline = complete_timeline
     return incident

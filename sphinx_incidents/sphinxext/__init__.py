@@ -15,17 +15,22 @@ from sphinx.application import Sphinx
 from sphinx.util.fileutil import copy_asset_file
 
 from sphinx_incidents import __version__
+from sphinx_incidents.sphinxext.banner import setup_banner
 from sphinx_incidents.sphinxext.clock import setup_clock
 from sphinx_incidents.sphinxext.config import setup_config
 from sphinx_incidents.sphinxext.directives import setup_directives
 from sphinx_incidents.sphinxext.domain import IncidentDomain, IncidentRole, suggest_incident
+from sphinx_incidents.sphinxext.feed import setup_feed
 from sphinx_incidents.sphinxext.gc_freeze import setup_gc_freeze
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
 from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
 from sphinx_incidents.sphinxext.navigation import setup_navigation
 from sphinx_incidents.sphinxext.nodes import setup_nodes
+from sphinx_incidents.sphinxext.outputs import setup_outputs
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
+from sphinx_incidents.sphinxext.privacy import setup_privacy
+from sphinx_incidents.sphinxext.rotation_calendar import setup_rotation_calendar
 from sphinx_incidents.sphinxext.smartquotes import setup_smartquotes
 from sphinx_incidents.sphinxext.source_links import setup_source_links
 from sphinx_incidents.sphinxext.state import load_state, set_state
@@ -66,6 +71,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_smartquotes(app)
     setup_incident_index(app)
     setup_json_output(app)
+    setup_privacy(app)
+    setup_outputs(app)
+    setup_feed(app)
+    setup_banner(app)
+    setup_rotation_calendar(app)
     setup_gc_freeze(app)
     setup_directives(app)
     try:

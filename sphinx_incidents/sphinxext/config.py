@@ -26,6 +26,15 @@ CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_strict", False, "", (bool,)),
     # incident pages in the site-wide toctree while there are at most this many (None: always)
     ("incidents_navigation_limit", NAVIGATION_LIMIT, "env", (int, type(None))),
+    # private records: shown (marked) in an internal build; counted anonymously in metrics
+    # and leads of a public one (see privacy.py)
+    ("incidents_include_private", False, "env", (bool,)),
+    ("incidents_count_private", False, "env", (bool,)),
+    # readers: the Atom feed, the open-incident banner, the rotation calendar (readers.py);
+    # "html": each puts a link or script on every page, so a change rewrites them all
+    ("incidents_feed", True, "html", (bool,)),
+    ("incidents_banner_severity", 2, "html", (int, type(None))),
+    ("incidents_calendar", True, "html", (bool,)),
 )
 
 
@@ -46,6 +55,8 @@ class IncidentsConfig:
     json: bool
     strict: bool
     navigation_limit: int | None = NAVIGATION_LIMIT
+    include_private: bool = False
+    count_private: bool = False
 
     @classmethod
     def from_sphinx(cls, config: Config, confdir: Path) -> IncidentsConfig:
@@ -63,6 +74,8 @@ class IncidentsConfig:
             bool(config.incidents_json),
             bool(config.incidents_strict),
             _limit(config.incidents_navigation_limit),
+            bool(config.incidents_include_private),
+            bool(config.incidents_count_private),
         )
 
 

@@ -21,8 +21,11 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_incidents.core.analytics import count, format_duration, format_timestamp
 from sphinx_incidents.sphinxext.directives.common import inline, person_node
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
+from sphinx_incidents.sphinxext.feed import FEED
 from sphinx_incidents.sphinxext.layout import get_layout, incident_year, index_order, year_name
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
+from sphinx_incidents.sphinxext.outputs import site_file_link
+from sphinx_incidents.sphinxext.rotation_calendar import CALENDAR
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
@@ -40,6 +43,7 @@ class IndexRow(NamedTuple):
     lead: str | None
     detected: str
     time_to_resolve: str
+    private: bool = False  # marked in an internal build
 
 
 def index_rows(state: IncidentsState, year: int | None = None) -> list[IndexRow]:
@@ -53,6 +57,7 @@ def index_rows(state: IncidentsState, year: int | None = None) -> list[IndexRow]
             incident.current_lead,
             format_timestamp(incident.detected),
             format_duration(incident.time_to_resolve),
+            incident.is_private,
         )
         for incident in index_order(state.incidents)
         if year is None or incident_year(incident) == year
@@ -108,6 +113,19 @@ def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.pa
     return paragraph
 
 
+def follow_links() -> nodes.paragraph:
+    """ "Follow: the Atom feed, the rotation calendar": links to the files at the site's
+    root, each dropped when the build does not write it (see
+    :func:`~sphinx_incidents.sphinxext.outputs.resolve_site_file_links`)."""
+    paragraph = nodes.paragraph(classes=["incident-follow"])
+    paragraph += nodes.Text("Follow: ")
+    for filename, text in ((FEED, "Atom feed"), (CALENDAR, "support rotation calendar")):
+        link = site_file_link(filename=filename)
+        link += nodes.Text(text)
+        paragraph += link
+    return paragraph
+
+
 class IncidentIndexDirective(SphinxDirective):
     """``.. incident-index::`` every incident; ``:year: 2025`` those detected that year."""
 
@@ -145,6 +163,8 @@ class IncidentIndexDirective(SphinxDirective):
         result: list[nodes.Node] = [intro]
         if counts:
             result.append(year_links(state, counts))
+        if year is None:
+            result.append(follow_links())
         result.append(
             table(
                 ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],

@@ -50,6 +50,11 @@ from sphinx_incidents.sphinxext.nodes import (
     status_badge,
     table,
 )
+from sphinx_incidents.sphinxext.privacy import (
+    PRIVATE_NOTE,
+    is_hidden,
+    private_badge,
+)
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
@@ -68,6 +73,8 @@ class IncidentDirective(SphinxDirective):
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
+        if incident is None and is_hidden(self.env, incident_id):
+            return []  # a private record, left out of this build
         if incident is None:
             logger.warning(
                 "unknown incident id %r",
@@ -147,6 +154,12 @@ def render_incident(
     page = nodes.section(ids=[anchor], classes=["incident-page"])
     page["support_smartquotes"] = False  # record text is shown exactly as written
     page += nodes.title(incident.title, incident.title)
+    if incident.is_private:
+        page["classes"].append("incident-private-page")
+        note = nodes.paragraph(classes=["incident-private-note"])
+        note += private_badge()
+        note += nodes.Text(" " + PRIVATE_NOTE)
+        page += note
     lead_parts: list[nodes.Node | str] = [person_node(roster, incident.current_lead)]
     if incident.lead_from_rotation and incident.current_lead == incident.lead:
         lead_parts.append(" (from the rotation)")
@@ -187,6 +200,8 @@ def render_incident(
         ("Recurrences", str(incident.recurrences)),
         ("Recorded by", inline(person_node(roster, incident.recorded_by))),
     ]
+    if incident.is_private:
+        facts.insert(1, ("Visibility", private_badge()))
     page += field_list(facts)
     summary = text.render(incident.summary, field_source(incident, incident.source, "summary"))
     page += section(f"{anchor}-summary", "Summary", *summary)

@@ -49,6 +49,7 @@ def incident_json(incident: Incident, page: str | None) -> dict[str, Any]:
         "status": incident.current_status,
         "open": incident.is_open,
         "category": incident.category,
+        "visibility": incident.visibility,
         "services": incident.services,
         "lead": incident.current_lead,
         "leads": incident.leads,

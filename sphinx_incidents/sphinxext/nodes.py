@@ -57,7 +57,8 @@ class KeepMermaidForHtml(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         for node in list(self.document.findall(incident_diagram)):
-            node.replace_self(node.children[0])
+            # the class sizes our diagrams to their content (sphinx-incidents.css)
+            node.replace_self(nodes.container("", node.children[0], classes=["incident-diagram"]))
 
 
 class KeepFallbackElsewhere(SphinxPostTransform):

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sphinx.application import Sphinx
 
 from sphinx_incidents.core.model import Incident
+from sphinx_incidents.sphinxext.privacy import redact_copy
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 
 HIDE = ""
@@ -292,9 +293,12 @@ def copy_records(app: Sphinx, exception: Exception | None) -> None:
     sources = Path(app.outdir) / "_sources"
     if not sources.is_dir():
         return
+    hidden = sorted(state.hidden_ids)
     for incident in state.incidents:
         target = sources / source_name(app, f"{state.config.pages}/{incident.id}")
         record = Path(incident.path)
+        if hidden and redact_copy(record, target, hidden):
+            continue  # it names a private incident: the copy does not
         try:
             wanted = record.stat()
             have = target.stat()

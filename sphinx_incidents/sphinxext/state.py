@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -36,11 +37,14 @@ from sphinx_incidents.core.project import (
     repository_root,
 )
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
+from sphinx_incidents.core.visibility import anonymous, split_private
 from sphinx_incidents.core.yamlnodes import MAX_BYTES
 from sphinx_incidents.sphinxext.config import IncidentsConfig
 
 logger = logging.getLogger(__name__)
 WARNING_TYPE = "incidents"
+PRIVATE_KEY = " private"
+"""The fingerprint of the private records counted anonymously (an id has no space)."""
 
 
 @dataclass
@@ -60,10 +64,32 @@ class IncidentsState:
     shared_fingerprint: str = ""  # policy + roster: a change touches every incident
     removed_pages: list[str] = field(default_factory=list)  # pages of deleted records
     related_from: dict[str, list[str]] = field(default_factory=dict)  # id -> ids naming it
+    incidents: list[Incident] = field(default_factory=list)
+    """What this build shows: the public records, or every record in an internal build
+    (``incidents_include_private``).  Every page, view and output file reads this list."""
+    hidden: list[Incident] = field(default_factory=list)
+    """Private records left out of this build: nothing of them is shown or written."""
+
+    @cached_property
+    def hidden_ids(self) -> frozenset[str]:
+        return frozenset(incident.id for incident in self.hidden)
+
+    @cached_property
+    def private_shown_ids(self) -> frozenset[str]:
+        """Private incidents this (internal) build shows, and marks."""
+        return frozenset(incident.id for incident in self.incidents if incident.is_private)
 
     @property
-    def incidents(self) -> list[Incident]:
-        return self.result.incidents
+    def counted(self) -> list[Incident]:
+        """What metrics and the lead distribution count: the shown incidents, plus anonymous
+        copies of the hidden ones with ``incidents_count_private`` (see
+        :func:`~sphinx_incidents.core.visibility.anonymous`)."""
+        if not self.config.count_private:
+            return self.incidents
+        roster = self.result.roster
+        people = {person.handle for person in roster.people} if roster is not None else set()
+        people.update(handle for incident in self.incidents for handle in incident.leads)
+        return self.incidents + [anonymous(incident, people) for incident in self.hidden]
 
 
 _STATES: dict[str, IncidentsState] = {}
@@ -251,8 +277,9 @@ def load_state(app: Sphinx) -> IncidentsState:
     shown = policy_problems or result.diagnostics
     report(shown, config.strict, list(app.config.suppress_warnings))
     state = IncidentsState(config, policy, now, result, page_now)
-    state.by_id = result.by_id()
-    state.related_from = related_from(result.incidents)
+    state.incidents, state.hidden = split_private(result.incidents, config.include_private)
+    state.by_id = {incident.id: incident for incident in state.incidents}
+    state.related_from = related_from(state.incidents)
     # The policy as read (extends: included), not its file: a base file can change too.
     state.shared_fingerprint = _digest(
         repr(policy).encode(),
@@ -260,7 +287,7 @@ def load_state(app: Sphinx) -> IncidentsState:
         _read(roster_path),
         repr(replace(config, strict=False)).encode(),
     )
-    for incident in result.incidents:
+    for incident in state.incidents:
         file_digest = result.digests.get(incident.id, "")
         # A page links its related incidents both ways: the incidents naming it, and whether
         # the ones it names exist (a link, or plain text), are part of what it shows.
@@ -271,5 +298,11 @@ def load_state(app: Sphinx) -> IncidentsState:
             file_digest.encode(),
             naming.encode(),
             named.encode(),
+        )
+    if config.count_private and state.hidden:
+        # Counted, never shown: one entry for them all, under a key no incident id can be,
+        # so that views counting them (ALL) are re-read when one changes.
+        state.fingerprints[PRIVATE_KEY] = _digest(
+            *(f"{i.id}={result.digests.get(i.id, '')}".encode() for i in state.hidden)
         )
     return state

@@ -33,7 +33,8 @@ TABLE_COLUMNS = (
     "time-to-resolve",
     "recurrences",
 )
-DEFAULT_COLUMNS = ("id", "title", "severity", "status", "lead", "detected")
+DEFAULT_COLUMNS = ("title", "severity", "status", "lead", "detected")
+"""The title links to the incident's page; the long id is shown only when asked for."""
 DEFAULT_SORT = "-detected"
 OPEN = "open"
 """The ``:status:`` value meaning "any status that is not closed"."""

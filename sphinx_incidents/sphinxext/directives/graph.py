@@ -14,6 +14,7 @@ from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table, warn
 from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
 from sphinx_incidents.sphinxext.nodes import Cell, diagram
+from sphinx_incidents.sphinxext.privacy import is_hidden
 from sphinx_incidents.sphinxext.state import get_state
 
 
@@ -67,7 +68,8 @@ class IncidentGraphDirective(ViewDirective):
                 warn(self, ":incident: needs an incident id")
             else:
                 incident = state.by_id.get(incident_id)
-                if incident is None:
+                # a private record left out of this build: the graph without its path
+                if incident is None and not is_hidden(self.env, incident_id):
                     warn(self, f":incident: unknown incident id '{incident_id}'")
         with_counts = "counts" in self.options
         # The policy is part of every incident's fingerprint, so ALL also covers policy edits.

@@ -116,14 +116,21 @@ def fairness(report: LeadReport) -> nodes.paragraph:
 
 
 def bar_chart(report: LeadReport) -> str:
+    """One bar per person; 320 units high rather than Mermaid's 500 (a few bars do not need
+    more), names turned when there are many people, whole incidents on the axis."""
     handles = [row.handle for row in report.rows]
     top = max((row.led_total for row in report.rows), default=0)
+    options = '"height": 320'
+    if len(handles) > 8:
+        options += ', "xAxis": {"labelRotation": -45}'
     return "\n".join(
         [
+            '%%{init: {"xyChart": {' + options + "}, "
+            '"themeVariables": {"xyChart": {"plotColorPalette": "#1565c0"}}}}%%',
             "xychart-beta",
             f"  title {mermaid.label('Incidents led per person')}",
             f"  x-axis [{', '.join(mermaid.label(h) for h in handles)}]",
-            f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 1)}",
+            f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 8)}",
             f"  bar [{', '.join(str(row.led_total) for row in report.rows)}]",
         ]
     )
@@ -140,7 +147,7 @@ class IncidentLeadsDirective(ViewDirective):
         note_dependency(self.env, self.env.docname, [ALL])
         since = parse_date(self, "since")
         roster = state.result.roster
-        report = lead_report(state.incidents, roster, state.page_now, since, state.policy)
+        report = lead_report(state.counted, roster, state.page_now, since, state.policy)
         window = f"since {since.isoformat()}" if since else "all time"
         as_of = (
             f", as of {report.now.strftime('%Y-%m-%d %H:%M UTC')}" if report.now is not None else ""

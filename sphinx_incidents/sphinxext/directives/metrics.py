@@ -14,6 +14,7 @@ from sphinx_incidents.core.analytics import (
     metrics_report,
 )
 from sphinx_incidents.core.policy import Policy
+from sphinx_incidents.core.visibility import is_anonymous
 from sphinx_incidents.sphinxext.clock import elapsed_since
 from sphinx_incidents.sphinxext.directives.common import ViewDirective, table
 from sphinx_incidents.sphinxext.domain import ALL, incident_xref, note_dependency
@@ -56,23 +57,62 @@ def severity_table(report: MetricsReport, policy: Policy) -> nodes.table:
     )
 
 
+LABELS_AT_MOST = 24
+"""The month axis labels at most this many months (rotated, they fit a page's width)."""
+LABEL_STEPS = (1, 2, 3, 4, 6, 12, 24, 48, 96)
+"""Label every month, every 2nd, ... (quarters, half years, years line up)."""
+ROTATE_AFTER = 8
+"""More months than this: their labels are turned 45 degrees (side by side they overlap)."""
+
+
+def label_step(months: int) -> int:
+    """Label every ``step``-th month so that at most :data:`LABELS_AT_MOST` are labelled."""
+    for step in LABEL_STEPS:
+        if -(-months // step) <= LABELS_AT_MOST:
+            return step
+    return LABEL_STEPS[-1]
+
+
+def axis_top(top: int) -> int:
+    """The y axis maximum: at least 8, so that Mermaid's ticks are whole incidents."""
+    return max(top, 8)
+
+
 def month_chart(report: MetricsReport) -> str:
-    """Stacked bars: one bar series per cumulative severity total, drawn largest first."""
+    """Stacked bars: one bar series per cumulative severity total, drawn largest first.
+
+    Month labels run into each other side by side ("2025-012025-02"): beyond
+    :data:`ROTATE_AFTER` months they are turned, and the page's CSS hides all but every
+    :func:`label_step`-th one (the class :func:`month_chart_classes` names).
+    """
     levels = report.severity_levels
     colors = ", ".join(PALETTE[i % len(PALETTE)] for i in reversed(range(len(levels))))
     top = max((m.total for m in report.months), default=0)
+    rotation = ', "xyChart": {"xAxis": {"labelRotation": -45}}'
+    init = (
+        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "'
+        + colors
+        + '"}}'
+        + (rotation if len(report.months) > ROTATE_AFTER else "")
+        + "}}%%"
+    )
     lines = [
-        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + colors + '"}}}}%%',
+        init,
         "xychart-beta",
         f"  title {mermaid.label('Incidents per month, stacked by severity')}",
         f"  x-axis [{', '.join(mermaid.label(m.month) for m in report.months)}]",
-        f"  y-axis {mermaid.label('Incidents')} 0 --> {max(top, 1)}",
+        f"  y-axis {mermaid.label('Incidents')} 0 --> {axis_top(top)}",
     ]
     for cut in reversed(range(len(levels))):
         shown = levels[: cut + 1]
         values = [sum(m.counts.get(level, 0) for level in shown) for m in report.months]
         lines.append(f"  bar [{', '.join(str(v) for v in values)}]")
     return "\n".join(lines)
+
+
+def month_chart_classes(report: MetricsReport) -> list[str]:
+    """``incident-month-chart`` and ``incident-label-every-<step>`` (see the CSS)."""
+    return ["incident-month-chart", f"incident-label-every-{label_step(len(report.months))}"]
 
 
 def month_table(report: MetricsReport, policy: Policy) -> nodes.table:
@@ -95,10 +135,15 @@ def legend(report: MetricsReport, policy: Policy) -> nodes.paragraph:
 
 
 def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
-    if not report.open_incidents:
-        return nodes.paragraph("", "No open incidents.")
+    private = sum(1 for incident in report.open_incidents if is_anonymous(incident))
+    listed = [incident for incident in report.open_incidents if not is_anonymous(incident)]
+    if not listed:
+        text = "No open incidents."
+        if private:
+            text = f"{private} open private incident{'s' if private > 1 else ''}, not listed."
+        return nodes.paragraph("", text)
     items = nodes.bullet_list(classes=["incident-open-list"])
-    for incident in report.open_incidents:
+    for incident in listed:
         paragraph = nodes.paragraph()
         paragraph += incident_xref(incident.id, incident.title)
         paragraph += nodes.Text(" ")
@@ -108,6 +153,9 @@ def open_list(report: MetricsReport, policy: Policy) -> nodes.Node:
         paragraph += nodes.Text(f" detected {format_timestamp(incident.detected)}")
         paragraph += elapsed_since(incident.detected, report.now, ", open for {}", ", still open")
         items += nodes.list_item("", paragraph)
+    if private:
+        text = f"And {private} open private incident{'s' if private > 1 else ''}, not listed."
+        items += nodes.list_item("", nodes.paragraph("", text))
     return items
 
 
@@ -119,7 +167,7 @@ class IncidentMetricsDirective(ViewDirective):
     def render(self) -> list[nodes.Node]:
         state = get_state(self.env)
         note_dependency(self.env, self.env.docname, [ALL])
-        report = metrics_report(state.incidents, state.policy, state.page_now)
+        report = metrics_report(state.counted, state.policy, state.page_now)
         policy = state.policy
         as_of = f", as of {format_timestamp(report.now)}" if report.now is not None else ""
         result: list[nodes.Node] = [
@@ -136,7 +184,12 @@ class IncidentMetricsDirective(ViewDirective):
         result.append(nodes.rubric(heading, heading))
         if report.months:
             chart = diagram(month_chart(report), month_table(report, policy), heading)
-            chart[0] = nodes.container("", chart[0].deepcopy(), legend(report, policy))
+            chart[0] = nodes.container(
+                "",
+                chart[0].deepcopy(),
+                legend(report, policy),
+                classes=month_chart_classes(report),
+            )
             result.append(chart)
         else:
             result.append(nodes.paragraph("", "No incidents yet."))

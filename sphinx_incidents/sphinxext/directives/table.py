@@ -69,18 +69,23 @@ def cell(
     shown: tuple[str, object],
     policy: Policy,
     roster: Roster | None = None,
+    link_id: bool = False,
 ) -> Cell:
     """One table cell from its ``(text, sort key)``: links, badges or the text itself.
 
-    The lead is shown as on every other page (``Name (@handle)``, linked to the person's
-    profile when the roster has one).
+    The title links to the incident's page; the id, when a table shows it, is code (a link
+    too, ``link_id``, in a table without titles).  The lead is shown as on every other
+    page (``Name (@handle)``, linked to the person's profile when the roster has one).
     """
     text, value = shown
     content: nodes.Node | str
     if column == "lead" and incident.current_lead:
         content = inline(person_node(roster, incident.current_lead))
+    elif column == "title":
+        content = incident_xref(incident.id, incident.title)
     elif column == "id":
-        content = incident_xref(incident.id, incident.id)
+        literal = nodes.literal(incident.id, incident.id)
+        content = incident_xref(incident.id, incident.id) if link_id else literal
     elif column == "severity":
         content = severity_badge(policy, incident.current_severity)
     elif column == "status":
@@ -100,7 +105,11 @@ class TableContent(NamedTuple):
     shown: list[list[tuple[str, object]]]
 
     def digest(self, state: IncidentsState) -> str:
-        return content_digest(state, (self.query.columns, self.query.sort, self.errors, self.shown))
+        # the rows link to their incidents (ids) and mark the private ones, whatever the columns
+        linked = [(incident.id, incident.is_private) for incident in self.chosen]
+        return content_digest(
+            state, (self.query.columns, self.query.sort, self.errors, self.shown, linked)
+        )
 
 
 def table_content(state: IncidentsState, raw: dict[str, str]) -> TableContent:
@@ -140,9 +149,10 @@ class IncidentTableDirective(ViewDirective):
             if caption:
                 text = f"{caption}: {text}"
             return [nodes.paragraph(text, text, classes=["incident-table-empty"])]
+        link_id = "title" not in query.columns
         rows = [
             [
-                cell(i, c, pair, state.policy, state.result.roster)
+                cell(i, c, pair, state.policy, state.result.roster, link_id)
                 for c, pair in zip(query.columns, row, strict=True)
             ]
             for i, row in zip(chosen, shown, strict=True)

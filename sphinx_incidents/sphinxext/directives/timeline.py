@@ -37,6 +37,7 @@ from sphinx_incidents.sphinxext.directives.common import (
 from sphinx_incidents.sphinxext.domain import incident_xref, note_dependency
 from sphinx_incidents.sphinxext.markdown import RecordText, TextSource
 from sphinx_incidents.sphinxext.nodes import Cell, diagram, severity_badge, status_badge
+from sphinx_incidents.sphinxext.privacy import is_hidden
 from sphinx_incidents.sphinxext.state import get_state
 
 
@@ -205,6 +206,8 @@ class IncidentTimelineDirective(ViewDirective):
         incident_id = self.arguments[0].strip()
         note_dependency(self.env, self.env.docname, [incident_id])
         incident = state.by_id.get(incident_id)
+        if incident is None and is_hidden(self.env, incident_id):
+            return []  # a private record, left out of this build
         if incident is None:
             warn(self, f"unknown incident id '{incident_id}'")
             return []
