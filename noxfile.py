@@ -144,8 +144,9 @@ def _sizes(posargs: list[str]) -> list[str]:
 def bench(session: nox.Session) -> None:
     """Benchmarks (see docs/benchmarks.md): Sphinx builds against plain MyST and sphinx-needs,
     then record checking.  ``nox -s bench -- --sizes 100 1000 5000`` chooses N; the other
-    options (``--theme``, ``--nav``, ``--no-needs``, ``--no-j2``, ``--output``, ``--keep``)
-    go to bench/build_bench.py only.  Writes the build table into docs/benchmarks.md.
+    options (``--themes``, ``--nav``, ``--baseline-max-nav``, ``--no-needs``, ``--no-j2``,
+    ``--output``, ``--keep``, ``--default-clock``) go to bench/build_bench.py only.  Writes
+    the build table into docs/benchmarks.md.
     """
     session.install("-e", ".[docs]", "sphinx-needs")
     session.run("python", "bench/build_bench.py", *session.posargs)

@@ -1,33 +1,42 @@
 """Sphinx build benchmark: sphinx-incidents against plain MyST pages and against sphinx-needs.
 
-For each N (``--sizes``; default 100 and 1,000, add 5,000 with ``--sizes 100 1000 5000``)
-the same N generated records (:mod:`generate`) become three projects, built in the same run
-with the same theme, the html builder and ``-j 1``:
+For each configuration (``--themes``; default alabaster with the search box as its only
+sidebar, then furo, which puts the whole navigation tree on every page) and each N
+(``--sizes``; default 100 and 1,000) the same N generated records (:mod:`generate`) become
+up to three projects, built in the same run with the same theme, the html builder and
+``-j 1``:
 
 - **baseline**: the same content hand-written as MyST pages (one page per incident with the
   facts table, status path, timeline, time per status, follow-ups, retrospective and links
-  (where ours draws Mermaid diagrams, tables); an index page
-  with the table of all incidents and a hidden toctree), ``extensions = ["myst_parser"]``;
-- **ours**: the records plus ``sphinx_incidents`` (generated pages and index);
+  (where ours draws Mermaid diagrams, tables); an index page with the table of all
+  incidents and a hidden toctree of every page: flat pages in one toctree, what a team
+  writing pages by hand gets), ``extensions = ["myst_parser"]``;
+- **ours**: the records plus ``sphinx_incidents`` with its defaults (generated pages, year
+  pages and index; above ``incidents_navigation_limit`` the incidents are not in the
+  navigation tree);
 - **needs**: sphinx-needs, one ``need`` per incident (same body) on one page per incident,
-  and a ``needtable`` of all of them on the index page.
+  and a ``needtable`` of all of them on the index page (first configuration only).
 
-Ours is built again with ``-j 2``.  Then, incrementally, for ours and for the baseline:
-a rebuild with no change (best of three), one record edited (a timeline note appended;
-baseline: that page rewritten and the index page touched) and one record added
-(baseline: a new page and the index page rewritten).  Each build runs as a subprocess:
-wall time with
+In the first configuration ours is built again with ``-j 2``.  Then, incrementally, for
+ours and for the baseline: a rebuild with no change (best of three), one record edited (a
+timeline note appended; baseline: that page rewritten and the index page touched), one
+reclassified (its index row changes) and one record added (baseline: a new page and the
+index page rewritten).  Each build runs as a subprocess: wall time with
 ``time.perf_counter``, peak memory from ``os.wait4``'s ``ru_maxrss``, documents re-read
 and written parsed from Sphinx's ``reading sources...`` / ``writing output...`` lines.
 
-Prints one Markdown table (a row per N) and, with ``--output`` (default
-``docs/benchmarks.md``), writes it into that file's "Build benchmarks" section with the
-command, the machine and the date, keeping every other section.
+With the whole navigation on every page the baseline is quadratic in N: above
+``--baseline-max-nav`` (default 1,000) it is not built, and the report gives what a fit of
+its measured per-incident cost predicts instead.
 
-    python bench/build_bench.py                         # N = 100 and 1,000
-    python bench/build_bench.py --sizes 1000 5000       # 5,000 takes a while
-    python bench/build_bench.py --theme furo --sizes 300
-    python bench/build_bench.py --sizes 1000 --no-needs --no-j2 --default-clock
+Prints one Markdown table (a row per configuration and N) and, with ``--output`` (default
+``docs/benchmarks.md``), writes it into that file's "Build benchmarks" section with the
+command, the machine, its load and the date, keeping every other section.
+
+    python bench/build_bench.py                         # N = 100 and 1,000, both themes
+    python bench/build_bench.py --sizes 150 600 1000 5000 --no-needs --no-j2
+    python bench/build_bench.py --themes furo --sizes 300
+    python bench/build_bench.py --themes alabaster --sizes 1000 --no-needs --default-clock
 
 By default every build runs with a fixed "now" (``incidents_now`` in ours, and
 ``SOURCE_DATE_EPOCH`` for all three), as before pages became clock-free.  ``--default-clock``
@@ -66,7 +75,7 @@ from sphinx_incidents.core.analytics import (
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy, load_policy
-from sphinx_incidents.sphinxext.pages import index_order
+from sphinx_incidents.sphinxext.layout import index_order
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW_TEXT = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -81,15 +90,33 @@ EDITED_NOTE = "Benchmark edit: watched the dashboards for another hour."
 
 
 NO_NAV = 'html_sidebars = {"**": ["searchbox.html"]}\n'
+WHOLE_NAV_THEMES = {"furo"}
+"""Themes that compute the whole navigation tree for every page, whatever html_sidebars
+says: the sidebar cannot be switched off for them."""
 
 
-def _conf(theme: str, extensions: list[str], extra: str = "", nav: bool = False) -> str:
+@dataclass(frozen=True)
+class Configuration:
+    """A theme, and whether its pages carry the whole navigation tree."""
+
+    theme: str
+    nav: bool
+
+    @classmethod
+    def of(cls, theme: str, nav: bool) -> Configuration:
+        return cls(theme, nav or theme in WHOLE_NAV_THEMES)
+
+    @property
+    def label(self) -> str:
+        return f"{self.theme}, " + ("whole navigation" if self.nav else "search box only")
+
+
+def _conf(config: Configuration, extensions: list[str], extra: str = "") -> str:
     return (
         'project = "bench"\n'
         f"extensions = {extensions!r}\n"
-        f"html_theme = {theme!r}\n"
-        'exclude_patterns = ["_build"]\n' + ("" if nav or theme == "furo" else NO_NAV) + extra
-        # furo computes its navigation tree for every page whatever html_sidebars says
+        f"html_theme = {config.theme!r}\n"
+        'exclude_patterns = ["_build"]\n' + ("" if config.nav else NO_NAV) + extra
     )
 
 
@@ -335,9 +362,8 @@ def load(records: Path, policy: Policy) -> tuple[list[Incident], Roster | None]:
 def make_projects(
     root: Path,
     count: int,
-    theme: str,
+    config: Configuration,
     with_needs: bool,
-    nav: bool = False,
     default_clock: bool = False,
 ) -> Projects:
     policy = load_policy()
@@ -350,19 +376,18 @@ def make_projects(
     ours.mkdir(parents=True)
     (ours / "conf.py").write_text(
         _conf(
-            theme,
+            config,
             ["myst_parser", "sphinx_incidents"],
             'incidents_dir = "../../records"\n'
             'html_baseurl = "https://bench.example.org/"\n'
             + ("" if default_clock else f'incidents_now = "{NOW_TEXT}"\n'),
-            nav,
         ),
         encoding="utf-8",
     )
     (ours / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
     base = projects.src("baseline") / "incidents"
     base.mkdir(parents=True)
-    (base.parent / "conf.py").write_text(_conf(theme, ["myst_parser"], nav=nav), encoding="utf-8")
+    (base.parent / "conf.py").write_text(_conf(config, ["myst_parser"]), encoding="utf-8")
     (base.parent / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
     for incident in incidents:
         (base / f"{incident.id}.md").write_text(
@@ -373,7 +398,7 @@ def make_projects(
         needs = projects.src("needs") / "incidents"
         needs.mkdir(parents=True)
         (needs.parent / "conf.py").write_text(
-            _conf(theme, ["myst_parser", "sphinx_needs"], NEEDS_CONF, nav), encoding="utf-8"
+            _conf(config, ["myst_parser", "sphinx_needs"], NEEDS_CONF), encoding="utf-8"
         )
         (needs.parent / "index.md").write_text(ROOT_INDEX, encoding="utf-8")
         for incident in incidents:
@@ -453,24 +478,28 @@ def _later(path: Path) -> None:
 @dataclass
 class Row:
     count: int
+    config: Configuration = Configuration("alabaster", False)
     builds: dict[str, Build] = field(default_factory=dict)
+    baseline_skipped: bool = False
 
 
 def run_size(
     count: int,
-    theme: str,
+    config: Configuration,
     with_needs: bool,
     jobs2: bool,
     keep: Path | None,
-    nav: bool,
     default_clock: bool = False,
+    with_baseline: bool = True,
 ) -> Row:
-    root = Path(tempfile.mkdtemp(prefix=f"incidents-build-{count}-", dir=keep))
-    print(f"N={count}: projects in {root}", file=sys.stderr, flush=True)
-    projects = make_projects(root, count, theme, with_needs, nav, default_clock)
-    row = Row(count)
+    root = Path(tempfile.mkdtemp(prefix=f"incidents-build-{count}-{config.theme}-", dir=keep))
+    print(f"N={count}, {config.label}: projects in {root}", file=sys.stderr, flush=True)
+    projects = make_projects(root, count, config, with_needs, default_clock)
+    row = Row(count, config, baseline_skipped=not with_baseline)
 
-    def step(name: str, kind: str, **kwargs: object) -> Build:
+    def step(name: str, kind: str, **kwargs: object) -> Build | None:
+        if kind == "baseline" and not with_baseline:
+            return None
         build = sphinx_build(
             projects.src(kind),
             projects.out(kind),
@@ -504,7 +533,8 @@ def run_size(
     target = projects.incidents[len(projects.incidents) // 2]
     append_note(projects.records / Path(target.path).name, EDITED_NOTE)
     step("ours-edit", "ours")
-    _rewrite_baseline(projects, target.id, index=False)
+    if with_baseline:
+        _rewrite_baseline(projects, target.id, index=False)
     step("baseline-edit", "baseline")
 
     # edit one record so that its index row changes: a severity reclassification
@@ -512,14 +542,16 @@ def run_size(
     severity = 3 if row_target.current_severity != 3 else 2
     reclassify(projects.records / Path(row_target.path).name, severity)
     step("ours-edit-row", "ours")
-    _rewrite_baseline(projects, row_target.id, index=True)
+    if with_baseline:
+        _rewrite_baseline(projects, row_target.id, index=True)
     step("baseline-edit-row", "baseline")
 
     # add one record (baseline: a new page, and the index page rewritten)
     new_id, text = make_record(count, random.Random(f"added-{count}"))
     (projects.records / f"{new_id}.yaml").write_text(text, encoding="utf-8")
     step("ours-add", "ours")
-    _rewrite_baseline(projects, new_id, index=True)
+    if with_baseline:
+        _rewrite_baseline(projects, new_id, index=True)
     step("baseline-add", "baseline")
     if keep is None:
         shutil.rmtree(root, ignore_errors=True)
@@ -529,9 +561,11 @@ def run_size(
 # --- reporting --------------------------------------------------------------------------------
 
 HEADERS = [
+    "theme, navigation",
     "N",
     "baseline (s)",
     "ours (s)",
+    "ours per incident (ms)",
     "sphinx-needs (s)",
     "ours / baseline",
     "ours / needs",
@@ -546,44 +580,102 @@ HEADERS = [
     "row edit / full",
     "baseline edit 1 row (s, re-read)",
     "ours add 1 (s, re-read, written)",
+    "add / full",
     "baseline add 1 (s, re-read, written)",
     "max RSS MB baseline / ours / needs",
 ]
+SKIPPED = "not run"
 
 
 def _s(build: Build | None) -> str:
     return f"{build.seconds:.1f}" if build else "—"
 
 
+def _incremental(build: Build | None, written: bool = False, digits: int = 2) -> str:
+    if build is None:
+        return SKIPPED
+    text = f"{build.seconds:.{digits}f}, {len(build.read)}"
+    return text + (f", {len(build.written)}" if written else "")
+
+
 def table_row(row: Row) -> str:
     b = row.builds
-    ours, base, needs = b["ours"], b["baseline"], b.get("needs")
+    ours, base, needs = b["ours"], b.get("baseline"), b.get("needs")
     j1 = b.get("ours-j1-again", ours)
     j2 = b.get("ours-j2")
+    base_noop = b.get("baseline-noop")
     cells = [
+        row.config.label,
         f"{row.count:,}",
-        _s(base),
+        _s(base) if base else SKIPPED,
         _s(ours),
+        f"{ours.seconds / row.count * 1000:.1f}",
         _s(needs),
-        f"{ours.seconds / base.seconds:.2f}",
+        f"{ours.seconds / base.seconds:.2f}" if base else "—",
         f"{ours.seconds / needs.seconds:.2f}" if needs else "—",
         _s(j2),
         f"{j2.seconds / j1.seconds:.2f}" if j2 else "—",
-        f"{b['ours-noop'].seconds:.2f}, {len(b['ours-noop'].read)}",
-        f"{b['baseline-noop'].seconds:.2f}",
-        f"{b['ours-edit'].seconds:.2f}, {len(b['ours-edit'].read)}",
+        _incremental(b["ours-noop"]),
+        f"{base_noop.seconds:.2f}" if base_noop else SKIPPED,
+        _incremental(b["ours-edit"]),
         f"{b['ours-edit'].seconds / ours.seconds:.1%}",
-        f"{b['baseline-edit'].seconds:.2f}, {len(b['baseline-edit'].read)}",
-        f"{b['ours-edit-row'].seconds:.2f}, {len(b['ours-edit-row'].read)}",
+        _incremental(b.get("baseline-edit")),
+        _incremental(b["ours-edit-row"]),
         f"{b['ours-edit-row'].seconds / ours.seconds:.1%}",
-        f"{b['baseline-edit-row'].seconds:.2f}, {len(b['baseline-edit-row'].read)}",
-        f"{b['ours-add'].seconds:.1f}, {len(b['ours-add'].read)}, {len(b['ours-add'].written)}",
-        f"{b['baseline-add'].seconds:.1f}, {len(b['baseline-add'].read)}, "
-        f"{len(b['baseline-add'].written)}",
-        f"{base.max_rss_mb:.0f} / {ours.max_rss_mb:.0f} / "
+        _incremental(b.get("baseline-edit-row")),
+        _incremental(b["ours-add"], written=True, digits=1),
+        f"{b['ours-add'].seconds / ours.seconds:.1%}",
+        _incremental(b.get("baseline-add"), written=True, digits=1),
+        (f"{base.max_rss_mb:.0f}" if base else "—")
+        + f" / {ours.max_rss_mb:.0f} / "
         + (f"{needs.max_rss_mb:.0f}" if needs else "—"),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+def quadratic_fit(points: list[tuple[int, float]]) -> tuple[float, float] | None:
+    """``(a, b)`` with seconds ≈ a·N + b·N² (per incident: a + b·N), least squares over the
+    measured sizes; ``None`` with fewer than two."""
+    if len(points) < 2:
+        return None
+    # per-incident cost y = a + b·N: a straight line through (N, seconds / N)
+    xs = [float(n) for n, _ in points]
+    ys = [seconds / n for n, seconds in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    b = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return mean_y - b * mean_x, b
+
+
+def skipped_note(rows: list[Row]) -> list[str]:
+    """For each configuration whose baseline was not run at some N: the time a fit of the
+    measured sizes predicts."""
+    lines = []
+    for config in dict.fromkeys(row.config for row in rows):
+        mine = [row for row in rows if row.config == config]
+        measured = [
+            (row.count, row.builds["baseline"].seconds) for row in mine if "baseline" in row.builds
+        ]
+        skipped = [row.count for row in mine if row.baseline_skipped]
+        if not skipped:
+            continue
+        fit = quadratic_fit(measured)
+        sizes = ", ".join(f"{n:,}" for n, _ in measured)
+        for count in skipped:
+            if fit is None:
+                lines.append(f"Baseline ({config.label}) not run at N = {count:,}.")
+                continue
+            a, b = fit
+            predicted = count * (a + b * count)
+            lines.append(
+                f"Baseline ({config.label}) not run at N = {count:,} (whole navigation on every "
+                f"page: quadratic in N); the per-incident cost measured at N = {sizes} "
+                f"fits {a * 1000:.1f} ms + N * {b * 1e6:.1f} µs, which predicts "
+                f"{predicted:,.0f} s ({predicted / 60:.0f} min) at {count:,}."
+            )
+    return lines
 
 
 def _version(name: str) -> str:
@@ -593,7 +685,7 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def machine(theme: str) -> str:
+def machine(themes: list[str]) -> str:
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -606,7 +698,8 @@ def machine(theme: str) -> str:
         f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}; "
         f"Python {platform.python_version()}; Sphinx {_version('sphinx')}, "
         f"myst-parser {_version('myst-parser')}, sphinx-needs {_version('sphinx-needs')}, "
-        f"sphinxcontrib-mermaid {_version('sphinxcontrib-mermaid')}, {theme} {_version(theme)}"
+        f"sphinxcontrib-mermaid {_version('sphinxcontrib-mermaid')}, "
+        + ", ".join(f"{theme} {_version(theme)}" for theme in themes)
     )
 
 
@@ -630,42 +723,64 @@ def revision() -> str:
     return head + ("+" if dirty else "")
 
 
-def report(rows: list[Row], argv: list[str], theme: str, total: float, commit: str) -> str:
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+def report(
+    rows: list[Row],
+    argv: list[str],
+    themes: list[str],
+    total: float,
+    commit: str,
+    loads: tuple[str, str],
+) -> str:
     command = "python bench/build_bench.py" + (" " + shlex.join(argv) if argv else "")
+    notes = skipped_note(rows)
     lines = [
-        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, theme {theme}",
+        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {' and '.join(themes)}",
         "",
         f"Command: `{command}` (or `nox -s bench{' -- ' + shlex.join(argv) if argv else ''}`) "
         "at commit "
-        f"`{commit}`; harness time {total / 60:.1f} min.",
-        f"Machine: {machine(theme)}.",
+        f"`{commit}`; harness time {total / 60:.1f} min; load average (1, 5, 15 min) "
+        f"{loads[0]} at the start, {loads[1]} at the end.",
+        f"Machine: {machine(themes)}.",
         "",
         "| " + " | ".join(HEADERS) + " |",
-        "|" + "---:|" * len(HEADERS),
+        "|---|" + "---:|" * (len(HEADERS) - 1),
         *[table_row(row) for row in rows],
         "",
+        *([*notes, ""] if notes else []),
     ]
     return "\n".join(lines)
 
 
 INTRO = """\
-`bench/build_bench.py` builds the same generated records three ways in one run, same
-theme, html builder, `-j 1`: **baseline** (the same pages hand-written as MyST, only
-`myst_parser`), **ours** (`sphinx_incidents`) and **sphinx-needs** (one need per incident
-per page, a `needtable` index).  Times are wall-clock seconds of one `sphinx-build`
-subprocess each; compare ratios, not seconds, across machines.  *edit 1*: a timeline note
-appended to one record, which changes nothing the index shows (baseline: that page
-rewritten); *edit 1 row*: a severity reclassification, which changes the record's index
-row (baseline: that page and the index page rewritten); *add 1*: one new record (baseline:
-a new page, index page rewritten); *no-op*: a rebuild with nothing changed, best of three;
-*re-read* and *written* count
-Sphinx's `reading sources` and `writing output` lines (with `-j 2` Sphinx logs chunks,
-so only `-j 1` counts are exact).  Memory is each build's peak RSS.  Unless `--nav` is
-given the sidebar holds only the search box: a navigation sidebar puts the whole toctree
-into every page, which makes every big project, with or without an extension, quadratic in
-N (at 1,000 incidents, 77 % of a build; furo always computes it).  "now" is fixed
+`bench/build_bench.py` builds the same generated records up to three ways in one run, per
+configuration (theme and navigation, the first column), html builder, `-j 1`: **baseline**
+(the same pages hand-written as MyST, only `myst_parser`, flat in one toctree: what a team
+writing pages by hand gets), **ours** (`sphinx_incidents` with its defaults: year pages,
+and above `incidents_navigation_limit` = 100 no incident in the navigation tree) and
+**sphinx-needs** (one need per incident per page, a `needtable` index; first configuration
+only, as `-j 2`).  Times are wall-clock seconds of one `sphinx-build` subprocess each;
+compare ratios, not seconds, across machines.  *edit 1*: a timeline note appended to one
+record, which changes nothing the index shows (baseline: that page rewritten); *edit 1
+row*: a severity reclassification, which changes the record's index row (baseline: that
+page and the index page rewritten); *add 1*: one new record (baseline: a new page, index
+page rewritten); *no-op*: a rebuild with nothing changed, best of three; *re-read* and
+*written* count Sphinx's `reading sources` and `writing output` lines (with `-j 2` Sphinx
+logs chunks, so only `-j 1` counts are exact).  Memory is each build's peak RSS.
+*alabaster, search box only*: `html_sidebars` holds only the search box (alabaster's
+default sidebars put the whole toctree into every page); *furo, whole navigation*: furo
+computes its navigation tree for every page whatever `html_sidebars` says, so the
+baseline, with every page in its tree, is quadratic in N ("not run" above
+`--baseline-max-nav`, with a fit's prediction below the table).  "now" is fixed
 (`incidents_now`, `SOURCE_DATE_EPOCH`) unless the command says `--default-clock`.  Newest
-run first.
+run first; runs before 2026-12-01 had one theme each and no theme column.
 """
 
 
@@ -695,20 +810,39 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes", "--count", dest="sizes", type=int, nargs="+", default=[100, 1000]
     )
     parser.add_argument(
+        "--themes",
         "--theme",
-        default="alabaster",
-        help="html_theme of all three projects (default alabaster: furo computes its "
-        "navigation tree for every page whatever html_sidebars says, which makes any big "
-        "project quadratic; see docs/benchmarks.md)",
+        dest="themes",
+        nargs="+",
+        default=["alabaster", "furo"],
+        help="html_theme of the projects, one configuration each, in this order (default: "
+        "alabaster with the search box only, then furo, which computes the whole navigation "
+        "tree for every page whatever html_sidebars says)",
     )
     parser.add_argument(
         "--nav",
         action="store_true",
-        help="keep the theme's navigation sidebar (the whole toctree on every page: "
-        "quadratic in N for all three projects; default: search box only)",
+        help="keep alabaster's navigation sidebar (the whole toctree on every page: "
+        "quadratic in N for plain pages; default: search box only)",
     )
-    parser.add_argument("--no-needs", action="store_true", help="skip the sphinx-needs build")
-    parser.add_argument("--no-j2", action="store_true", help="skip the -j 2 builds")
+    parser.add_argument(
+        "--baseline-max-nav",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="with the whole navigation on every page, build the baseline (quadratic in N) "
+        "only up to N incidents; above, the report gives a fit's prediction (default 1000)",
+    )
+    parser.add_argument(
+        "--no-needs",
+        action="store_true",
+        help="skip the sphinx-needs build (it runs only in the first configuration)",
+    )
+    parser.add_argument(
+        "--no-j2",
+        action="store_true",
+        help="skip the -j 2 builds (they run only in the first configuration)",
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -730,22 +864,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    loaded = load_average()
     commit = revision()  # before the builds: what was measured, even if edited meanwhile
+    configs = list(dict.fromkeys(Configuration.of(theme, args.nav) for theme in args.themes))
     rows = []
-    print("| " + " | ".join(HEADERS) + " |\n|" + "---:|" * len(HEADERS), flush=True)
-    for count in args.sizes:
-        row = run_size(
-            count,
-            args.theme,
-            with_needs,
-            not args.no_j2,
-            args.keep,
-            args.nav,
-            args.default_clock,
-        )
-        print(table_row(row), flush=True)
-        rows.append(row)
-    text = report(rows, argv, args.theme, time.perf_counter() - started, commit)
+    print("| " + " | ".join(HEADERS) + " |\n|---|" + "---:|" * (len(HEADERS) - 1), flush=True)
+    for position, config in enumerate(configs):
+        for count in args.sizes:
+            row = run_size(
+                count,
+                config,
+                with_needs and position == 0,
+                not args.no_j2 and position == 0,
+                args.keep,
+                args.default_clock,
+                with_baseline=not config.nav or count <= args.baseline_max_nav,
+            )
+            print(table_row(row), flush=True)
+            rows.append(row)
+    text = report(
+        rows,
+        argv,
+        [config.theme for config in configs],
+        time.perf_counter() - started,
+        commit,
+        (loaded, load_average()),
+    )
+    for line in skipped_note(rows):
+        print(line, file=sys.stderr)
     if str(args.output) != "-":
         write_section(args.output, text)
         print(f"written to {args.output}", file=sys.stderr)

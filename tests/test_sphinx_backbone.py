@@ -73,10 +73,15 @@ def test_html_pages_index_role_and_json(app: SphinxTestApp) -> None:
     links = {a.get_text(): a["href"] for a in refs.select("a.reference.internal")}
     assert links["API search times out"].startswith("incidents/2024-03-01-api-search-timeouts.html")
     assert links["the escaping test"].startswith("incidents/2024-05-02-escaping-test.html")
-    # incident pages are real documents: in the search index and the toctree
+    # incident pages are real documents: in the search index and, at most
+    # incidents_navigation_limit of them, the toctree, grouped by year
     searchindex = (out / "searchindex.js").read_text(encoding="utf-8")
     assert "incidents/2024-03-01-api-search-timeouts" in searchindex
-    assert "incidents/2024-03-01-api-search-timeouts" in app.env.toctree_includes["incidents/index"]
+    assert app.env.toctree_includes["incidents/index"] == ["incidents/2024/index"]
+    assert (
+        "incidents/2024-03-01-api-search-timeouts"
+        in app.env.toctree_includes["incidents/2024/index"]
+    )
     data = json.loads((out / "incidents.json").read_text(encoding="utf-8"))
     by_id = {entry["id"]: entry for entry in data["incidents"]}
     assert set(by_id) == set(INCIDENTS)

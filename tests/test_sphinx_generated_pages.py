@@ -116,9 +116,10 @@ def test_edit_links_lead_to_the_record(theme: str, repo: Path, tmp_path: Path) -
     assert not any("/incidents/" in link for link in links), links  # never the stub
     # written pages keep the theme's own link
     assert about in [a["href"] for a in soup(out / "about.html").select(selector)]
-    # the generated index has no file in the repository: no edit link at all
-    index = soup(out / "incidents" / "index.html")
-    assert not [a for a in index.select("a[href]") if a["href"].startswith(REPO)]
+    # the generated index and year pages have no file in the repository: no edit link
+    for generated in ("index.html", "2024/index.html"):
+        index = soup(out / "incidents" / generated)
+        assert not [a for a in index.select("a[href]") if a["href"].startswith(REPO)]
 
 
 def test_furo_view_link_and_an_edit_link_template(repo: Path, tmp_path: Path) -> None:
@@ -202,17 +203,24 @@ def test_no_output_file_holds_a_build_machine_path(repo: Path, tmp_path: Path) -
 def test_stubs_do_not_change_with_the_location_or_working_directory(
     repo: Path, tmp_path: Path
 ) -> None:
+    def stubs(folder: Path) -> dict[str, tuple[bytes, int]]:
+        return {
+            p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
     assert sphinx(repo / "docs", tmp_path / "out1", cwd=repo).returncode == 0
-    stubs = repo / "docs" / "incidents"
-    first = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in stubs.iterdir()}
+    first = stubs(repo / "docs" / "incidents")
+    assert "2024/index.rst" in first
     # the same checkout, built from another folder: nothing rewritten
     assert sphinx(repo / "docs", tmp_path / "out2", cwd=tmp_path).returncode == 0
-    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in stubs.iterdir()} == first
+    assert stubs(repo / "docs" / "incidents") == first
     # a checkout elsewhere: the same stubs, byte for byte
     moved = tmp_path / "another" / "checkout"
     shutil.copytree(repo, moved, ignore=shutil.ignore_patterns("incidents"))
     assert sphinx(moved / "docs", tmp_path / "out3", cwd=moved).returncode == 0
-    assert {p.name: p.read_bytes() for p in (moved / "docs" / "incidents").iterdir()} == {
+    assert {name: data for name, (data, _) in stubs(moved / "docs" / "incidents").items()} == {
         name: data for name, (data, _) in first.items()
     }
 

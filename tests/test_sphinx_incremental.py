@@ -94,6 +94,23 @@ def add_record(src: Path) -> None:
     )
 
 
+OTHER_YEAR = "2023-12-30-an-older-one"
+
+
+def add_other_year(src: Path) -> None:
+    """A record detected in another year: a new year page."""
+    text = _record(src).read_text().replace("API search times out", "An older incident")
+    (src / "records" / f"{OTHER_YEAR}.yaml").write_text(text.replace("2024-03-01", "2023-12-30"))
+
+
+def move_year(src: Path) -> None:
+    """An edited ``detected`` moves an incident into another year (times stay in order)."""
+    path = _record(src, "2024-03-20-catalog-duplicates")
+    text = path.read_text()
+    assert "detected: 2024-03-20T08:00:00-05:00" in text
+    path.write_text(text.replace("detected: 2024-03-20T08", "detected: 2023-03-20T08"))
+
+
 def delete_record(src: Path) -> None:
     _record(src, "2024-03-20-catalog-duplicates").unlink()
 
@@ -200,18 +217,41 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "related-add": relate_records,
     "related-remove": unrelate_records,
     "related-target-deleted": delete_related_target,
+    "add-other-year": add_other_year,
+    "move-year": move_year,
     "make-private": make_private,
     "category-private": make_category_private,
 }
 NAVIGATION = ["edit-title", "add", "delete", "rename", "reopen", "edit-detected", "resolve"]
 """Changes to the set, order or titles of the incident pages: what navigation shows."""
-CASES = [pytest.param(change, "alabaster", id=change) for change in CHANGES] + [
-    pytest.param(change, "furo", id=f"{change}-furo") for change in NAVIGATION
-]
+YEARS = ["add-other-year", "move-year"]
+"""Changes that make a new year page (the site-wide navigation then changes in both modes)."""
+CASES = (
+    [pytest.param(change, "alabaster", None, id=change) for change in CHANGES]
+    + [pytest.param(change, "furo", None, id=f"{change}-furo") for change in NAVIGATION]
+    # above incidents_navigation_limit: incident pages out of the toctree, previous/next
+    # links within the year made by the extension
+    + [
+        pytest.param(change, theme, 0, id=f"{change}-{theme}-orphans")
+        for change in NAVIGATION + YEARS + ["related-add"]
+        for theme in ("alabaster", "furo")
+    ]
+    # across the limit (7 records): every stub and every page changes
+    + [
+        pytest.param("add", "furo", 7, id="add-furo-leaving-navigation"),
+        pytest.param("delete", "alabaster", 6, id="delete-back-into-navigation"),
+    ]
+)
 
 
-@pytest.mark.parametrize(("change", "theme"), CASES)
-def test_incremental_equals_clean(change: str, theme: str, tmp_path: Path) -> None:
+def _limit(limit: int | None) -> tuple[str, ...]:
+    return () if limit is None else ("-D", f"incidents_navigation_limit={limit}")
+
+
+@pytest.mark.parametrize(("change", "theme", "limit"), CASES)
+def test_incremental_equals_clean(
+    change: str, theme: str, limit: int | None, tmp_path: Path
+) -> None:
     """Every page, sidebars included: alabaster shows previous/next links and the toctree,
     furo the whole navigation tree on every page."""
     if theme != "alabaster":
@@ -219,19 +259,21 @@ def test_incremental_equals_clean(change: str, theme: str, tmp_path: Path) -> No
     src = tmp_path / "src"
     shutil.copytree(ROOT, src)
     incremental = tmp_path / "incremental"
-    build(src, incremental, theme=theme)
+    build(src, incremental, *_limit(limit), theme=theme)
     CHANGES[change](src)
-    build(src, incremental, theme=theme)
+    build(src, incremental, *_limit(limit), theme=theme)
     clean_src = tmp_path / "clean-src"
     shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("incidents", "_build"))
     clean = tmp_path / "clean"
-    build(clean_src, clean, theme=theme)
+    build(clean_src, clean, *_limit(limit), theme=theme)
     got, want = snapshot(incremental), snapshot(clean)
     assert sorted(got) == sorted(want)
     stale = [name for name in want if got[name] != want[name]]
     assert not stale, f"stale after {change}: {stale}"
     if change in ("delete", "rename"):
         assert not (src / "incidents" / "2024-03-20-catalog-duplicates.rst").exists()
+    if change in YEARS:
+        assert "incidents/2023/index.html" in got
     if change == "make-private":
         assert not (incremental / "incidents" / f"{RECORD}.html").exists()
         assert not (incremental / "_sources" / "incidents" / f"{RECORD}.rst.txt").exists()
@@ -239,12 +281,32 @@ def test_incremental_equals_clean(change: str, theme: str, tmp_path: Path) -> No
         assert RECORD not in index
 
 
+def test_an_emptied_year_leaves_no_page(tmp_path: Path) -> None:
+    """The last incident of a year goes: its year page, stub and output go with it."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    out = tmp_path / "out"
+    add_other_year(src)
+    build(src, out, *_limit(0), theme="furo")
+    assert (src / "incidents" / "2023" / "index.rst").is_file()
+    assert (out / "incidents" / "2023" / "index.html").is_file()
+    _record(src, OTHER_YEAR).unlink()
+    build(src, out, *_limit(0), theme="furo")
+    assert not (src / "incidents" / "2023").exists()
+    assert not (out / "incidents" / "2023" / "index.html").exists()
+    clean = tmp_path / "clean"
+    clean_src = tmp_path / "clean-src"
+    shutil.copytree(src, clean_src, ignore=shutil.ignore_patterns("incidents", "_build"))
+    build(clean_src, clean, *_limit(0), theme="furo")
+    assert snapshot(out) == snapshot(clean)
+
+
 def test_editing_one_record_rereads_only_what_shows_it(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(ROOT, src)
     out = tmp_path / "out"
     first = build(src, out)
-    assert len(reread(first.stdout)) == 12
+    assert len(reread(first.stdout)) == 13  # 7 incidents, their year, the index, 4 pages
     nothing = build(src, out)
     assert reread(nothing.stdout) == set()
     # the summary: its page and the page that links to it; the index and the tables do
@@ -255,21 +317,60 @@ def test_editing_one_record_rereads_only_what_shows_it(tmp_path: Path) -> None:
     other = _record(src, "2024-04-15-thumbnails-down")
     other.write_text(other.read_text().replace("we fixed it", "we fixed it twice"))
     assert reread(build(src, out).stdout) == {"incidents/2024-04-15-thumbnails-down"}
-    # the time to resolve: the index shows it; neither table does (the second lists
-    # only open incidents)
+    # the time to resolve: the index and the year page show it; neither table does (the
+    # second lists only open incidents)
     edit_resolved_time(src)
     assert reread(build(src, out).stdout) == {
         "incidents/2024-04-15-thumbnails-down",
         "incidents/index",
+        "incidents/2024/index",
     }
-    # the title: shown everywhere
+    # the title: shown everywhere, on the page of the incident naming it as related too
     edit_record(src)
     assert reread(build(src, out).stdout) == {
         f"incidents/{RECORD}",
+        "incidents/2024-05-20-search-slow",
         "incidents/index",
+        "incidents/2024/index",
         "refs",
         "tables",
     }
+
+
+def written(output: str) -> set[str]:
+    """Docnames Sphinx says it wrote (serial builds print one line per document)."""
+    return set(re.findall(r"writing output\.\.\. \[\s*\d+%\] (\S+)", output))
+
+
+@pytest.mark.parametrize("theme", ["alabaster", "furo"])
+def test_adding_a_record_rewrites_only_what_shows_it(theme: str, tmp_path: Path) -> None:
+    """Above incidents_navigation_limit, navigation does not list incidents: a new record
+    re-reads its page and the views that list it, and re-writes those and its neighbours
+    within the year (their previous/next links), not every page."""
+    if theme != "alabaster":
+        pytest.importorskip(theme)
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src)
+    out = tmp_path / "out"
+    build(src, out, *_limit(0), theme=theme)
+    add_record(src)
+    result = build(src, out, *_limit(0), theme=theme)
+    new = "incidents/2024-05-21-brand-new"
+    shown = {new, "incidents/index", "incidents/2024/index", "tables"}
+    assert reread(result.stdout) == shown
+    # the year's order: open ones (search-slow, escaping-test), then the newest: the new
+    # one comes between escaping-test and thumbnails-down
+    neighbours = {"incidents/2024-05-02-escaping-test", "incidents/2024-04-15-thumbnails-down"}
+    # and Sphinx itself re-writes the root, whose toctree holds the re-written index
+    assert written(result.stdout) == shown | neighbours | {"index"}
+    page = (out / "incidents" / "2024-04-15-thumbnails-down.html").read_text("utf-8")
+    assert "2024-05-21-brand-new.html" in page  # its previous link
+    # the same record edited so that the navigation would change (its title): its
+    # neighbours' links show the title, so they are re-written; nothing else
+    new_record = src / "records" / "2024-05-21-brand-new.yaml"
+    new_record.write_text(new_record.read_text().replace("A brand new incident", "Renamed"))
+    result = build(src, out, *_limit(0), theme=theme)
+    assert written(result.stdout) == shown | neighbours | {"index"}
 
 
 def test_git_status_stays_clean_and_stubs_are_stable(tmp_path: Path) -> None:
@@ -298,9 +399,9 @@ def test_git_status_stays_clean_and_stubs_are_stable(tmp_path: Path) -> None:
         ["git", "-C", str(src), "status", "--porcelain"], capture_output=True, text=True, check=True
     ).stdout
     assert status == ""
-    stubs = {p: p.stat().st_mtime_ns for p in (src / "incidents").iterdir()}
+    stubs = {p: p.stat().st_mtime_ns for p in (src / "incidents").rglob("*")}
     build(src, out)
-    assert {p: p.stat().st_mtime_ns for p in (src / "incidents").iterdir()} == stubs
+    assert {p: p.stat().st_mtime_ns for p in (src / "incidents").rglob("*")} == stubs
 
 
 def test_parallel_build_equals_serial(tmp_path: Path) -> None:

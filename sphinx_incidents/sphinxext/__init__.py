@@ -25,18 +25,20 @@ from sphinx_incidents.sphinxext.gc_freeze import setup_gc_freeze
 from sphinx_incidents.sphinxext.incident_index import setup_incident_index
 from sphinx_incidents.sphinxext.incident_page import setup_incident_page
 from sphinx_incidents.sphinxext.json_output import setup_json_output
+from sphinx_incidents.sphinxext.navigation import setup_navigation
 from sphinx_incidents.sphinxext.nodes import setup_nodes
 from sphinx_incidents.sphinxext.outputs import setup_outputs
 from sphinx_incidents.sphinxext.pages import setup_pages, write_stubs
 from sphinx_incidents.sphinxext.privacy import setup_privacy
 from sphinx_incidents.sphinxext.rotation_calendar import setup_rotation_calendar
+from sphinx_incidents.sphinxext.smartquotes import setup_smartquotes
 from sphinx_incidents.sphinxext.source_links import setup_source_links
 from sphinx_incidents.sphinxext.state import load_state, set_state
 
 ASSETS = Path(__file__).parent / "assets"
 CSS = "sphinx-incidents.css"
 JS = "sphinx-incidents.js"
-ENV_VERSION = 1
+ENV_VERSION = 2  # 2: year pages, incident pages out of the toctree above a limit
 
 
 def _on_builder_inited(app: Sphinx) -> None:
@@ -63,8 +65,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_nodes(app)
     setup_clock(app)
     setup_pages(app)
+    setup_navigation(app)
     setup_source_links(app)
     setup_incident_page(app)
+    setup_smartquotes(app)
     setup_incident_index(app)
     setup_json_output(app)
     setup_privacy(app)

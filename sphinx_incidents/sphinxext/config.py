@@ -9,6 +9,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+NAVIGATION_LIMIT = 100
+"""Above this many incidents, their pages leave the site-wide navigation (see layout.py)."""
+
 # name, default, rebuild scope, accepted types.  "env": a change re-reads every document,
 # since any page may show incidents; the pages and data they feed are then never stale.
 CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
@@ -21,6 +24,8 @@ CONFIG_VALUES: tuple[tuple[str, object, Any, tuple[type, ...]], ...] = (
     ("incidents_freeze_gc", True, "", (bool,)),  # build speed only: see gc_freeze.py
     # rule warnings become Sphinx warnings (-W fails on them), like `check --strict`
     ("incidents_strict", False, "", (bool,)),
+    # incident pages in the site-wide toctree while there are at most this many (None: always)
+    ("incidents_navigation_limit", NAVIGATION_LIMIT, "env", (int, type(None))),
     # private records: shown (marked) in an internal build; counted anonymously in metrics
     # and leads of a public one (see privacy.py)
     ("incidents_include_private", False, "env", (bool,)),
@@ -49,6 +54,7 @@ class IncidentsConfig:
     now: str | None
     json: bool
     strict: bool
+    navigation_limit: int | None = NAVIGATION_LIMIT
     include_private: bool = False
     count_private: bool = False
 
@@ -67,6 +73,14 @@ class IncidentsConfig:
             config.incidents_now,
             bool(config.incidents_json),
             bool(config.incidents_strict),
+            _limit(config.incidents_navigation_limit),
             bool(config.incidents_include_private),
             bool(config.incidents_count_private),
         )
+
+
+def _limit(value: object) -> int | None:
+    """``incidents_navigation_limit``: a count (negative: 0), or ``None`` for no limit."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        return None if value is None else NAVIGATION_LIMIT
+    return max(0, value)

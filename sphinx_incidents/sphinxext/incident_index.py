@@ -1,7 +1,9 @@
-"""``incident-index``: the list on the generated ``<incidents_pages>/index`` page.
+"""``incident-index``: the list on the generated ``<incidents_pages>/index`` page and, with
+``:year:``, on each year's page.
 
-Open incidents first, then newest first.  It shows every incident, but only a few facts of
-each (:class:`IndexRow`): it registers a content digest
+Open incidents first, then newest first.  It shows every incident (of the year), but only a
+few facts of each (:class:`IndexRow`), and, without ``:year:``, links to the year pages
+with their counts: it registers a content digest
 (:mod:`~sphinx_incidents.sphinxext.view_digests`), so an edit that changes none of them
 (a timeline note, the summary) does not re-read this 1,000-row page.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -18,9 +22,9 @@ from sphinx_incidents.core.analytics import count, format_duration, format_times
 from sphinx_incidents.sphinxext.directives.common import inline, person_node
 from sphinx_incidents.sphinxext.domain import ViewParams, incident_xref, note_view
 from sphinx_incidents.sphinxext.feed import FEED
+from sphinx_incidents.sphinxext.layout import get_layout, incident_year, index_order, year_name
 from sphinx_incidents.sphinxext.nodes import Cell, severity_badge, status_badge, table
 from sphinx_incidents.sphinxext.outputs import site_file_link
-from sphinx_incidents.sphinxext.pages import index_order
 from sphinx_incidents.sphinxext.rotation_calendar import CALENDAR
 from sphinx_incidents.sphinxext.state import IncidentsState, get_state
 from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
@@ -42,7 +46,7 @@ class IndexRow(NamedTuple):
     private: bool = False  # marked in an internal build
 
 
-def index_rows(state: IncidentsState) -> list[IndexRow]:
+def index_rows(state: IncidentsState, year: int | None = None) -> list[IndexRow]:
     return [
         IndexRow(
             incident.id,
@@ -56,11 +60,57 @@ def index_rows(state: IncidentsState) -> list[IndexRow]:
             incident.is_private,
         )
         for incident in index_order(state.incidents)
+        if year is None or incident_year(incident) == year
     ]
 
 
+def year_counts(state: IncidentsState) -> list[tuple[int, int]]:
+    """The year pages the index links to, newest first, with their number of incidents
+    (none without generated pages)."""
+    layout = get_layout(state)
+    if layout.pages is None:
+        return []
+    return [(year, len(layout.by_year[year])) for year in layout.years]
+
+
+def _year_param(params: ViewParams) -> int | None:
+    value = dict(params).get("year")
+    return int(value) if value is not None else None
+
+
 def index_digest(state: IncidentsState, params: ViewParams = ()) -> str:
-    return content_digest(state, index_rows(state))
+    year = _year_param(params)
+    rows = index_rows(state, year)
+    return content_digest(state, (rows, year_counts(state) if year is None else None))
+
+
+def _year_option(argument: str | None) -> int:
+    """``:year:``: four digits."""
+    value = directives.unchanged_required(argument).strip()
+    if len(value) != 4 or not value.isdigit():
+        raise ValueError(f"a year is four digits, not {value!r}")
+    return int(value)
+
+
+def year_links(state: IncidentsState, counts: list[tuple[int, int]]) -> nodes.paragraph:
+    """ "By year: 2025 (12) · 2024 (40)": links to the year pages."""
+    paragraph = nodes.paragraph(classes=["incident-years"], support_smartquotes=False)
+    paragraph += nodes.Text("By year: ")
+    for position, (year, number) in enumerate(counts):
+        if position:
+            paragraph += nodes.Text(" · ")
+        link = pending_xref(
+            "",
+            refdomain="std",
+            reftype="doc",
+            reftarget=f"/{state.config.pages}/{year_name(year)}",
+            refexplicit=True,
+            refwarn=True,
+        )
+        link += nodes.inline(str(year), str(year))
+        paragraph += link
+        paragraph += nodes.Text(f" ({number})")
+    return paragraph
 
 
 def follow_links() -> nodes.paragraph:
@@ -77,18 +127,26 @@ def follow_links() -> nodes.paragraph:
 
 
 class IncidentIndexDirective(SphinxDirective):
+    """``.. incident-index::`` every incident; ``:year: 2025`` those detected that year."""
+
     has_content = False
+    option_spec = {"year": _year_option}
 
     def run(self) -> list[nodes.Node]:
         state = get_state(self.env)
-        rows = index_rows(state)
-        note_view(self.env, self.env.docname, VIEW, (), content_digest(state, rows))
+        year: int | None = self.options.get("year")
+        rows = index_rows(state, year)
+        counts = year_counts(state) if year is None else None
+        params: ViewParams = (("year", str(year)),) if year is not None else ()
+        note_view(self.env, self.env.docname, VIEW, params, content_digest(state, (rows, counts)))
         open_count = sum(1 for row in rows if row.open)
         roster = state.result.roster
+        where = "" if year is None else f" detected in {year} (UTC)"
         intro = nodes.paragraph(
             "",
-            f"{count(len(rows), 'incident')}, {open_count} open. Open incidents come first, "
-            "then the newest.",
+            f"{count(len(rows), 'incident')}{where}, {open_count} open. Open incidents come "
+            "first, then the newest.",
+            support_smartquotes=False,  # no quotes: spares the page the smart-quotes pass
         )
         cells: list[list[Cell]] = []
         for row in rows:
@@ -102,15 +160,19 @@ class IncidentIndexDirective(SphinxDirective):
                     row.time_to_resolve,
                 ]
             )
-        return [
-            intro,
-            follow_links(),
+        result: list[nodes.Node] = [intro]
+        if counts:
+            result.append(year_links(state, counts))
+        if year is None:
+            result.append(follow_links())
+        result.append(
             table(
                 ["Incident", "Severity", "Status", "Lead", "Detected", "Time to resolve"],
                 cells,
                 classes=["incident-index"],
-            ),
-        ]
+            )
+        )
+        return result
 
 
 def setup_incident_index(app: Sphinx) -> None:

@@ -32,9 +32,11 @@ from sphinx_incidents.sphinxext.directives.timeline import (
     status_time_view,
 )
 from sphinx_incidents.sphinxext.domain import (
+    ViewParams,
     incident_domain,
     incident_xref,
     note_dependency,
+    note_view,
 )
 from sphinx_incidents.sphinxext.markdown import RecordText
 from sphinx_incidents.sphinxext.nodes import (
@@ -53,7 +55,8 @@ from sphinx_incidents.sphinxext.privacy import (
     is_hidden,
     private_badge,
 )
-from sphinx_incidents.sphinxext.state import get_state
+from sphinx_incidents.sphinxext.state import IncidentsState, get_state
+from sphinx_incidents.sphinxext.view_digests import content_digest, register_view
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,13 @@ class IncidentDirective(SphinxDirective):
         incident_domain(self.env).note_incident(
             incident.id, self.env.docname, anchor, incident.title
         )
+        related = related_entries(incident, state.related_from, state.by_id)
+        if related:
+            # linked by their titles: a new title re-reads this page (it used to be re-written
+            # only because every page was whenever a title changed)
+            params: ViewParams = (("id", incident.id),)
+            digest = content_digest(state, related_titles(state, params))
+            note_view(self.env, self.env.docname, RELATED_VIEW, params, digest)
         return [
             render_incident(
                 incident,
@@ -94,9 +104,28 @@ class IncidentDirective(SphinxDirective):
                 state.result.roster,
                 RecordText.for_env(self.env, state.config.pages),
                 graph="no-graph" not in self.options,
-                related=related_entries(incident, state.related_from, state.by_id),
+                related=related,
             )
         ]
+
+
+RELATED_VIEW = "related"
+
+
+def related_titles(state: IncidentsState, params: ViewParams) -> list[tuple[str, str | None]]:
+    """What an incident page shows of its related incidents beyond its own record: their
+    titles (the links' text), or ``None`` for ids with no incident."""
+    incident = state.by_id.get(dict(params).get("id", ""))
+    if incident is None:
+        return []
+    return [
+        (other, state.by_id[other].title if exists else None)
+        for other, exists, _ in related_entries(incident, state.related_from, state.by_id)
+    ]
+
+
+def related_digest(state: IncidentsState, params: ViewParams) -> str:
+    return content_digest(state, related_titles(state, params))
 
 
 def related_entries(
@@ -299,4 +328,5 @@ def _list(items: list[str] | list[nodes.reference], container: nodes.Element) ->
 
 
 def setup_incident_page(app: Sphinx) -> None:
+    register_view(RELATED_VIEW, related_digest)
     app.add_directive("incident", IncidentDirective)

@@ -27,7 +27,7 @@ from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
 from sphinx_incidents.core.model import Incident
 from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
-from sphinx_incidents.sphinxext.pages import index_order
+from sphinx_incidents.sphinxext.layout import index_order
 from sphinx_incidents.sphinxext.state import get_state
 
 

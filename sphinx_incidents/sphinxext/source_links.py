@@ -17,15 +17,17 @@ wherever the records folder is in the repository:
   ``github_version`` / ``doc_path`` (or GitLab, Bitbucket, ``edit_page_url_template``).
 
 A link that cannot be made (a records folder outside the repository) is hidden rather than
-left pointing at the stub, and so is the edit link of the generated index, which has no
-file of its own.  "View source" without a repository (``_sources/...``) shows the record
-itself: the build copies it there, under the page's name with a ``.yaml`` suffix.
+left pointing at the stub, and so are the edit links of the generated index and year
+pages, which have no file of their own.  "View source" without a repository
+(``_sources/...``) shows the record itself: the build copies it there, under the page's
+name with a ``.yaml`` suffix.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -236,14 +238,17 @@ def _hide_edit_links(context: dict[str, Any]) -> None:
 INDEX = "index"
 
 
+YEAR_PAGE = re.compile(r"[0-9]{4}/index")
+
+
 def _generated_page(state: IncidentsState, pagename: str) -> Incident | str | None:
-    """The incident a generated page shows, ``INDEX`` for the generated index, or ``None``
-    for any other page."""
+    """The incident a generated page shows, ``INDEX`` for the generated index and the year
+    pages (no file of their own), or ``None`` for any other page."""
     pages = state.config.pages
     if not pages or not pagename.startswith(pages + "/"):
         return None
     name = pagename[len(pages) + 1 :]
-    return INDEX if name == INDEX else state.by_id.get(name)
+    return INDEX if name == INDEX or YEAR_PAGE.fullmatch(name) else state.by_id.get(name)
 
 
 def source_name(app: Sphinx, pagename: str) -> str:
