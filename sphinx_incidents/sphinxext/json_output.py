@@ -7,16 +7,15 @@ addresses, all of which the state already fingerprints; not of the build's clock
 in the header is the project's fixed ``incidents_now`` or ``null`` (the reader's).  A build
 that changes none of them (most incremental builds) leaves the file alone instead of
 encoding it again: at 1,000 incidents the pretty-printed encoding was a tenth of a
-no-change rebuild.  A stamp in the
-doctree folder records the inputs and the file it produced (path, size, modification
-time), so a deleted, edited or other output folder's file is always written afresh.
+no-change rebuild.  It is written like the feed and the calendar, by
+:func:`~sphinx_incidents.sphinxext.outputs.write_output`, whose stamp in the doctree folder
+records the inputs and the file they produced, so a deleted, edited or other output
+folder's file is always written afresh.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,8 @@ from sphinx.util import logging
 from sphinx_incidents import __version__
 from sphinx_incidents.core.analytics import utc
 from sphinx_incidents.core.model import Incident
-from sphinx_incidents.core.safefiles import UnreadableFile, read_limited
 from sphinx_incidents.sphinxext.layout import index_order
+from sphinx_incidents.sphinxext.outputs import inputs_key, write_output
 from sphinx_incidents.sphinxext.state import get_state
 
 
@@ -97,36 +96,8 @@ def encode(header: dict[str, Any], records: list[dict[str, Any]]) -> str:
     return f'{head}, "incidents": [\n{body}\n]}}\n' if records else f'{head}, "incidents": []}}\n'
 
 
-STAMP = "sphinx-incidents-json.stamp"
-logger = logging.getLogger(__name__)
-
-
-def _inputs_key(app: Sphinx, pages: str | None) -> str:
-    """Everything ``incidents.json`` is computed from, as one digest."""
-    state = get_state(app)
-    h = hashlib.sha256()
-    for part in (
-        __version__,
-        repr(state.page_now),
-        repr(pages),
-        app.builder.name,
-        app.builder.get_target_uri(f"{pages}/x") if pages else "",
-        state.shared_fingerprint,
-        *(f"{incident_id}={digest}" for incident_id, digest in sorted(state.fingerprints.items())),
-    ):
-        h.update(part.encode("utf-8") + b"\0")
-    return h.hexdigest()
-
-
-def _stamp(key: str, target: Path) -> str:
-    try:
-        stat = target.stat()
-    except OSError:
-        return ""
-    return f"{key}\n{target.resolve()}\n{stat.st_size} {stat.st_mtime_ns}\n"
-
-
 GENERATOR = b'{"generator": "sphinx-incidents '
+logger = logging.getLogger(__name__)
 
 
 def _written_by_us(target: Path) -> bool:
@@ -149,14 +120,6 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
         return
     pages = state.config.pages
     target = Path(app.outdir) / "incidents.json"
-    stamp = Path(app.doctreedir) / STAMP
-    key = _inputs_key(app, pages)
-    expected = _stamp(key, target)
-    try:
-        if expected and read_limited(stamp, 64 * 1024).decode("utf-8", "replace") == expected:
-            return  # the file in place was written from these very inputs
-    except UnreadableFile:
-        pass
     if not _written_by_us(target):
         logger.warning(
             "%s exists and was not written by sphinx-incidents (html_extra_path?); not "
@@ -166,25 +129,27 @@ def write_json(app: Sphinx, exception: Exception | None) -> None:
             subtype="json",
         )
         return
-    header = {
-        "generator": f"sphinx-incidents {__version__}",
-        "policy": state.policy.name,
-        "now": _time(state.page_now),
-    }
-    records = [
-        incident_json(
-            incident, app.builder.get_target_uri(f"{pages}/{incident.id}") if pages else None
-        )
-        for incident in index_order(state.incidents)
-    ]
-    tmp = target.with_name(".incidents.json.tmp")
-    tmp.write_text(encode(header, records), encoding="utf-8")
-    os.replace(tmp, target)
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(_stamp(key, target), encoding="utf-8")
-    except OSError:  # pragma: no cover - an unwritable doctree folder: just write every time
-        pass
+
+    def produce() -> str:
+        header = {
+            "generator": f"sphinx-incidents {__version__}",
+            "policy": state.policy.name,
+            "now": _time(state.page_now),
+        }
+        records = [
+            incident_json(
+                incident, app.builder.get_target_uri(f"{pages}/{incident.id}") if pages else None
+            )
+            for incident in index_order(state.incidents)
+        ]
+        return encode(header, records)
+
+    # what incidents.json is computed from beyond the records: "now" as pages show it and
+    # the page URLs, which depend on the builder (dirhtml) and incidents_pages
+    uri = app.builder.get_target_uri(f"{pages}/x") if pages else ""
+    write_output(
+        app, "incidents.json", inputs_key(app, repr(state.page_now), repr(pages), uri), produce
+    )
 
 
 def setup_json_output(app: Sphinx) -> None:

@@ -1,9 +1,9 @@
 """Files the extension adds to the HTML output besides pages: written only when they change.
 
-The Atom feed, the open-incident banner's data and the rotation calendar are functions of
-the records, the policy, the roster and the settings, which the state already fingerprints.
-:func:`write_output` keeps a stamp per file in the doctree folder (as ``incidents.json``
-does, see :mod:`~sphinx_incidents.sphinxext.json_output`): a build that changes none of the
+``incidents.json``, the Atom feed, the open-incident banner's data and the rotation
+calendar are functions of the records, the policy, the roster and the settings, which the
+state already fingerprints. :func:`write_output` keeps a stamp per file in the doctree
+folder: a build that changes none of the
 inputs leaves the file alone without computing it, and a build that does rewrites it only
 if its bytes differ, atomically, so a watcher or a web server never sees half a file and an
 unchanged file keeps its modification time.
