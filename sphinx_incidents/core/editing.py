@@ -31,6 +31,7 @@ from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.records import load_incident
 from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
+from sphinx_incidents.core.safefiles import new_file_mode
 from sphinx_incidents.core.yamledit import EditError as EditError  # callers catch it from here
 from sphinx_incidents.core.yamledit import insert_item
 from sphinx_incidents.core.yamlnodes import MappingNode, ScalarNode, SequenceNode, load_nodes
@@ -311,12 +312,6 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _new_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temp = Path(name)
@@ -352,7 +347,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = _new_file_mode()
+        mode = new_file_mode()
     temp = _write_temp(target, data, mode)
     try:
         _before_replace(target)
@@ -366,7 +361,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 def create_exclusive(path: Path, data: bytes) -> None:
     """Create ``path`` with ``data``, complete or not at all; :class:`FileExistsError` if it
     exists (never overwrites, like ``O_EXCL``)."""
-    temp = _write_temp(path, data, _new_file_mode())
+    temp = _write_temp(path, data, new_file_mode())
     try:
         _before_replace(path)
         try:

@@ -5,12 +5,16 @@ size limit is checked), ``/dev/zero`` (until ``MemoryError``), a FIFO (forever).
 file's type and size are checked with ``stat`` first, it is opened without blocking (a FIFO
 swapped in after the check cannot hang the open), checked again on the open descriptor,
 and at most ``limit + 1`` bytes are read, so a file that grows meanwhile is still refused.
+
+Writing generated files (stubs, output files) goes through :func:`replace_if_changed`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -103,3 +107,44 @@ def is_inside(path: Path, root: Path) -> bool:
     except (OSError, ValueError):
         return False
     return target == base or base in target.parents
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` would give a new file (0666 less the umask); ``mkstemp`` gives
+    0600, which would hide a renamed-into-place file from other users."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def replace_if_changed(path: Path, data: bytes, limit: int) -> bool:
+    """Put ``data`` in ``path`` unless it holds exactly that; ``True`` when written.
+
+    For files a build regenerates: atomic (a temporary file renamed into place, so a
+    watcher or a web server never sees half a file) but not synced to disk, which would
+    cost a full build thousands of ``fsync`` calls for files it can write again.  An
+    unchanged file keeps its modification time (sphinx-autobuild does not loop); a changed
+    one keeps its mode; what is in the way (a FIFO, more than ``limit`` bytes) is replaced
+    without being read.
+    """
+    try:
+        if read_limited(path, limit) == data:
+            return False
+    except UnreadableFile:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = new_file_mode()
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return True

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,10 +22,13 @@ from sphinx.builders import Builder
 from sphinx.util import logging
 
 from sphinx_incidents import __version__
+from sphinx_incidents.core.safefiles import replace_if_changed
 from sphinx_incidents.sphinxext.mermaid_assets import writes_browser_pages
 from sphinx_incidents.sphinxext.state import get_state
 
 logger = logging.getLogger(__name__)
+MAX_OUTPUT = 1 << 30
+"""Compared before rewriting up to this size; a larger file in the way is replaced unread."""
 
 
 def writes_site(builder: Builder) -> bool:
@@ -62,27 +63,6 @@ def _stamp_text(key: str, target: Path) -> str:
     return f"{key}\n{target.resolve()}\n{stat.st_size} {stat.st_mtime_ns}\n"
 
 
-def write_atomically(target: Path, data: bytes) -> bool:
-    """Write ``data`` to ``target`` unless it holds exactly that; ``True`` when written."""
-    try:
-        if target.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return True
-
-
 def write_output(app: Sphinx, relative: str, key: str, produce: Callable[[], str | None]) -> None:
     """``<outdir>/<relative>`` from ``produce()`` (``None``: the file must not exist), unless
     the stamp says the file in place was written from inputs with this ``key``."""
@@ -101,7 +81,7 @@ def write_output(app: Sphinx, relative: str, key: str, produce: Callable[[], str
                 target.unlink()
             recorded = f"{key}\nabsent\n"
         else:
-            write_atomically(target, text.encode("utf-8"))
+            replace_if_changed(target, text.encode("utf-8"), MAX_OUTPUT)
             recorded = _stamp_text(key, target)
     except OSError as exc:
         logger.warning(

@@ -29,8 +29,9 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from sphinx_incidents.core.safefiles import replace_if_changed
 from sphinx_incidents.sphinxext.nodes import badge
-from sphinx_incidents.sphinxext.outputs import write_atomically
+from sphinx_incidents.sphinxext.outputs import MAX_OUTPUT
 from sphinx_incidents.sphinxext.record_links import INCIDENT_SCHEME
 from sphinx_incidents.sphinxext.state import get_state
 
@@ -122,7 +123,7 @@ def redact_copy(record: Path, target: Path, hidden: list[str]) -> bool:
     if redacted == data:
         return False
     try:
-        write_atomically(target, redacted)
+        replace_if_changed(target, redacted, MAX_OUTPUT)
     except OSError:  # no copy rather than the record as it is
         with contextlib.suppress(OSError):
             target.unlink()
