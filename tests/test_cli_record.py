@@ -268,7 +268,7 @@ def test_new_without_a_roster_needs_a_lead(
 def test_full_life_cycle_keeps_hand_written_text(
     records: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert new(capsys)[0] == 0
+    assert new(capsys, "--summary", "API search failed.")[0] == 0
     path = records / f"{ID}.yaml"
 
     def hand_edit(old: str, new_text: str) -> None:

@@ -65,6 +65,7 @@ def digest(path: Path) -> str:
 def incident(records: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A severity 1 incident, stabilized at 09:40, led by zack (the rotation runner)."""
     argv = ["new", "API search returns 500s", "--severity", "1", "--service", "api"]
+    argv += ["--summary", "API search failed for most users."]
     assert run(capsys, *argv, "--detected", DETECTED)[0] == 0
     assert run(capsys, "log", ID, "--status", "stabilized", "--at", "2024-03-01T09:40:00Z")[0] == 0
     path = records / f"{ID}.yaml"

@@ -227,6 +227,33 @@ def test_paths_use_the_policy_of_their_folder(
         assert run(capsys, "check", "--now", NOW, path) == (0, "", ""), path
 
 
+def test_dir_naming_a_year_subfolder_means_its_records_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--dir incident_records/2024`` used to drop the folder's roster and policy: ``new``
+    wrote a record (and a stray schema) that ``check`` then refused."""
+    folder = payments_repo(tmp_path)  # 'payments' is a service of the folder's policy only
+    (folder / "_roster.yaml").write_text("people:\n  - handle: alex\n  - handle: blair\n")
+    (folder / "2024").mkdir()
+    monkeypatch.chdir(tmp_path)
+    year = "incident_records/2024"
+    code, out, err = run(
+        capsys, "new", "Card payments fail", "--severity", "2", "--service", "payments",
+        "--lead", "alex", "--recorded-by", "alex", "--now", NOW, "--dir", year,
+        "--summary", "Card payments failed for some users.",
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"note: --dir {year} is inside the records folder incident_records" in err
+    assert (folder / "2024-06-01-card-payments-fail.yaml").is_file()
+    assert not (folder / "2024" / "_schema.json").exists()
+    assert run(capsys, "check", "--now", NOW) == (0, "", "")
+    code, out, err = run(
+        capsys, "new", "Nobody", "--severity", "3", "--service", "payments",
+        "--lead", "zed", "--recorded-by", "alex", "--now", NOW, "--dir", year,
+    )  # fmt: skip
+    assert code != 0 and "zed" in out + err  # the roster is read: an unknown lead is refused
+
+
 def test_without_a_folder_the_error_says_how_to_name_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

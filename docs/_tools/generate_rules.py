@@ -110,8 +110,10 @@ class Link(str):
 
 
 def events(count):
-    lines = [f"  - at: 2024-05-28T{9 + i // 60:02d}:{i % 60:02d}:00Z\n    note: \"Still slow.\"\n"
-             for i in range(1, count)]
+    lines = [
+        f'  - at: 2024-05-28T{9 + i // 60:02d}:{i % 60:02d}:00Z\n    note: "Still slow."\n'
+        for i in range(1, count)
+    ]
     return BASE + "".join(lines)
 
 
@@ -313,15 +315,17 @@ EX["INC027"] = (
     "A status of the policy may require a field to be entered: in `openverse-five-steps`, "
     "*Reviewed* requires a `retrospective` (with its date and host). Moving to it without "
     "the field is refused. The example uses `openverse-five-steps`.",
-    [(RID + ".yaml", RHEAD + FIVE_RESOLVED + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n")],
+    [
+        (
+            RID + ".yaml",
+            RHEAD + FIVE_RESOLVED + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n",
+        )
+    ],
     "Record the retrospective, then the move:",
     [
         (
             RID + ".yaml",
-            RHEAD
-            + FIVE_RESOLVED
-            + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n"
-            + RETRO,
+            RHEAD + FIVE_RESOLVED + "  - at: 2024-05-24T10:00:00Z\n    status: reviewed\n" + RETRO,
         )
     ],
     RETRO.rstrip(),
@@ -471,6 +475,28 @@ EX["INC045"] = (
     "File the ticket, then record its real address:",
     [(ID + ".yaml", BASE + ROLLBACK)],
     "    url: https://github.com/example/site/issues/11",
+)
+
+EX["INC046"] = (
+    "The incident is closed and its summary still starts with `TODO`, as "
+    "`sphinx-incidents new` writes it when no `--summary` is given. The incident's page "
+    "shows the summary to readers first, for good once it is closed. Not reported while the "
+    "incident is open (recording it fast comes first); a warning, which "
+    "`rules: {INC046: error}` in a policy makes an error.",
+    [
+        (
+            "2024-05-20-search-is-slow.yaml",
+            RHEAD.replace(
+                "Search took several seconds for some users.",
+                "TODO: what happened, for users (Markdown).",
+            )
+            + RESOLVED_TL
+            + PREV,
+        )
+    ],
+    "Write what happened, for users:",
+    [("2024-05-20-search-is-slow.yaml", RHEAD + RESOLVED_TL + PREV)],
+    'summary: "Search took several seconds for some users."',
 )
 
 

@@ -25,6 +25,8 @@ from sphinx_incidents.core.project import (
     choose_policy,
     choose_roster,
     find_records_dir,
+    folder_file,
+    records_root,
 )
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -95,6 +97,18 @@ def records_folder(args: argparse.Namespace) -> Path:
     if given is not None:
         if not given.is_dir():
             raise UsageError(f"--dir {given}: no such folder")
+        # A year subfolder (incident_records/2026) is part of its records folder: the
+        # roster and policy are there, and ids are unique across all of it.
+        owner = records_root([given])
+        if owner is not None and owner != Path(os.path.abspath(given)):
+            shown = Path(display_path(owner))
+            print(
+                f"note: --dir {given} is inside the records folder {shown} (which holds its "
+                f"{ROSTER_NAME if folder_file(owner, ROSTER_NAME) else POLICY_NAME}); using "
+                f"{shown}",
+                file=sys.stderr,
+            )
+            return shown
         return given
     try:
         found = find_records_dir().path

@@ -91,6 +91,10 @@ CODES: dict[str, tuple[Level, str]] = {
         "follow-up URL is a placeholder (`OWNER/REPO`, `/N`, an `example.com` address), "
         "not a real ticket",
     ),
+    "INC046": (
+        W,
+        "closed incident whose summary is still a placeholder (`TODO: ...`, as `new` writes it)",
+    ),
 }
 
 

@@ -30,7 +30,7 @@ from sphinx_incidents.core.fieldtypes import Context, parse_timestamp, yaml11_re
 from sphinx_incidents.core.model import Incident, Roster
 from sphinx_incidents.core.policy import Policy
 from sphinx_incidents.core.records import load_incident
-from sphinx_incidents.core.rules import RuleEnv, check_related, run_rules
+from sphinx_incidents.core.rules import SUMMARY_PLACEHOLDER, RuleEnv, check_related, run_rules
 from sphinx_incidents.core.safefiles import new_file_mode
 from sphinx_incidents.core.yamledit import EditError as EditError  # callers catch it from here
 from sphinx_incidents.core.yamledit import insert_item
@@ -268,7 +268,7 @@ class NewRecord:
         lead = f"lead: {yaml_word(self.lead)}"
         if self.lead_comment:
             lead += f"  # {self.lead_comment}"
-        summary = self.summary or "TODO: what happened, for users (Markdown)."
+        summary = self.summary or SUMMARY_PLACEHOLDER
         lines += [
             f"detected: {at}",
             f"detected_via: {yaml_word(self.detected_via)}",

@@ -346,6 +346,25 @@ def real_follow_up_urls(incident: Incident, env: RuleEnv) -> None:
             )
 
 
+SUMMARY_PLACEHOLDER = "TODO: what happened, for users (Markdown)."
+"""What ``sphinx-incidents new`` writes without ``--summary``; INC046 until replaced."""
+
+
+@rule("INC046")
+def summary_written(incident: Incident, env: RuleEnv) -> None:
+    """INC046: a closed incident's summary is not the template's placeholder, which its
+    public page would show for good.  Not while it is open: recording fast comes first, and
+    every ``log`` would repeat the warning."""
+    if not incident.is_open and incident.summary.lstrip().upper().startswith("TODO"):
+        env.report(
+            _pos(incident.source, "summary"),
+            "INC046",
+            "the incident is closed and its summary is still a placeholder, which its page "
+            "shows to readers",
+            "write what happened for users, in a sentence or two",
+        )
+
+
 @rule("INC042")
 def retro_host(incident: Incident, env: RuleEnv) -> None:
     """INC042: the lead at resolution hosts the retrospective."""
