@@ -236,7 +236,9 @@ def test_the_ongoing_bar_ends_at_the_reader_s_clock(browser: Chromium, site: str
     url = site + f"incidents/{OPEN}.html"
     (chart,) = visit(browser, url, datetime(2024, 6, 1, tzinfo=UTC), _gantts)
     assert "2024-05-30T10:00:00+00:00, 2024-06-01T00:00:00+00:00" in chart
-    assert "axisFormat %m-%d" in chart
+    assert "axisFormat %m-%d %H:%M" in chart  # 2.4 days: several ticks a day, hours shown
+    (chart,) = visit(browser, url, datetime(2024, 6, 20, tzinfo=UTC), _gantts)
+    assert "axisFormat %m-%d\n" in chart + "\n"  # three weeks: days
     # half an hour after the last move: a short chart, by the hour
     (chart,) = visit(browser, url, datetime(2024, 5, 30, 10, 30, tzinfo=UTC), _gantts)
     assert "2024-05-30T10:00:00+00:00, 2024-05-30T10:30:00+00:00" in chart

@@ -454,3 +454,16 @@ def test_leads_sentences_count_right() -> None:
     assert "led 100% of the 3 incidents; an even split among 2 people would be 50% each" in (
         report(3, 2)
     )
+
+
+def test_gantt_axis_labels_are_unique_per_tick() -> None:
+    """Mermaid ticks several times a day on a chart of a few days: the day alone repeated
+    ("02-26 02-26 02-27"), so such charts show the hour too."""
+    from datetime import timedelta
+
+    from sphinx_incidents.sphinxext.directives.timeline import axis_format
+
+    assert axis_format(timedelta(hours=30)) == "%H:%M"
+    assert axis_format(timedelta(days=3)) == "%m-%d %H:%M"
+    assert axis_format(timedelta(days=7, hours=23)) == "%m-%d %H:%M"
+    assert axis_format(timedelta(days=20)) == "%m-%d"

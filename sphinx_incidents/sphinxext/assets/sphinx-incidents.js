@@ -124,7 +124,9 @@
       } else if (marker.indexOf("%% incidents-axis ") === 0) {
         var first = Date.parse(marker.slice("%% incidents-axis ".length));
         if (!isNaN(first)) {
-          var format = now - first < 2 * DAY ? "%H:%M" : "%m-%d";
+          // as directives/timeline.py's axis_format
+          var span = now - first;
+          var format = span < 2 * DAY ? "%H:%M" : span < 8 * DAY ? "%m-%d %H:%M" : "%m-%d";
           lines[i + 1] = lines[i + 1].replace(/axisFormat .*/, "axisFormat " + format);
         }
       }

@@ -115,6 +115,17 @@ GANTT_LABEL_PADDING = 75
 """Mermaid's default width (px) for the section titles left of a Gantt chart's bars."""
 
 
+def axis_format(span: timedelta) -> str:
+    """Hours within two days; day and hour up to a week, where Mermaid puts several ticks on
+    one day ("02-26 02-26 02-27" with the day alone); the day beyond.  ``sphinx-incidents.js``
+    makes the same choice for an ongoing chart, whose span grows with the reader's clock."""
+    if span < timedelta(days=2):
+        return "%H:%M"
+    if span < timedelta(days=8):
+        return "%m-%d %H:%M"
+    return "%m-%d"
+
+
 def gantt_padding(labels: list[str]) -> int:
     """Room for the longest section title (11 px text, about 6.5 px a character): with
     Mermaid's fixed 75 px, "Stabilization pending" ran under the first bar and its label."""
@@ -133,7 +144,6 @@ def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
     latest = max([incident.detected, *(event.at for event in incident.timeline)])
     live = now is None and any(s.ongoing for s in spans)
     end = max(spans[-1].end, utc(latest)) if spans else None
-    short = end is not None and end - spans[0].start < timedelta(days=2)
     order = {key: index for index, key in enumerate(policy.status_keys)}
     statuses = sorted({s.status for s in spans}, key=lambda k: (order.get(k, len(order)), k))
     labels = [chart_text(policy.status_label(status)) for status in statuses]
@@ -146,7 +156,8 @@ def gantt(incident: Incident, policy: Policy, now: datetime | None) -> str:
     ]
     if live:
         lines.append(f"  {AXIS} {iso(spans[0].start)}")
-    lines += [f"  axisFormat {'%H:%M' if short else '%m-%d'}", "  todayMarker off"]
+    extent = end - spans[0].start if end is not None else timedelta(0)
+    lines += [f"  axisFormat {axis_format(extent)}", "  todayMarker off"]
     for index, (status, label) in enumerate(zip(statuses, labels, strict=True)):
         bars = [
             s
