@@ -436,7 +436,16 @@ FIT = """() => {
     .map(t => t.getBoundingClientRect().right);
   const bars = Array.from(svg.querySelectorAll('rect.task'))
     .map(r => r.getBoundingClientRect().left);
+  const walker = document.createTreeWalker(table.querySelector('tbody td'), NodeFilter.SHOW_TEXT);
+  const lines = new Set();
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    if (!text.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    for (const rect of range.getClientRects()) lines.add(Math.round(rect.top));
+  }
   return {table: table.getBoundingClientRect().right, container: box.right,
+          timeLines: lines.size,
           titles: Math.max(...titles), bars: Math.min(...bars), count: titles.length};
 }"""
 
@@ -468,4 +477,5 @@ def test_long_urls_wrap_and_gantt_titles_stay_left_of_the_bars(
         finally:
             offline.close()
     assert fit["table"] <= fit["container"] + 1, fit
+    assert fit["timeLines"] == 1, fit  # "2024-05-20 10:00 UTC" on one line
     assert fit["count"] == 3 and fit["titles"] <= fit["bars"], fit
