@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sphinx_incidents.core.check import check_paths
 from sphinx_incidents.core.clock import resolve_now
-from sphinx_incidents.core.codes import CODES, FIXED, TIME_DEPENDENT, why_fixed
+from sphinx_incidents.core.codes import CODES, FIXED, TIME_DEPENDENT, level_of, why_fixed
+from sphinx_incidents.core.diagnostics import Level
 from sphinx_incidents.core.policy import load_policy
 
 NOW = resolve_now("2024-06-01T00:00:00Z")
@@ -37,7 +38,8 @@ def in_a_policy(code):
         text += f" (or `{PARAMETER[code]}`)"
     if code in TIME_DEPENDENT:
         return text + " or `warning`, never `error`"
-    return text + " or `warning`"
+    other = "warning" if level_of(code) is Level.ERROR else "error"
+    return text + f" or `{other}`"
 
 
 ROSTER = """people:
