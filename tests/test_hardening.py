@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_rules import BASE  # the valid record every rule test starts from
 
 from sphinx_incidents.cli.main import main
 from sphinx_incidents.core.check import CheckResult, check_paths
@@ -22,22 +23,6 @@ RECORDS = HERE / "fixtures" / "records"
 NOW = resolve_now("2024-06-01T00:00:00Z")
 POLICY_FILE = Path(__file__).parent.parent / "sphinx_incidents" / "policies" / "openverse.yaml"
 
-BASE = """\
-title: "Search is slow"
-severity: 3
-services: [api]
-detected: 2024-05-28T09:00:00Z
-detected_via: automated-alert
-recorded_by: alex
-lead: alex
-summary: "Search took several seconds for some users."
-timeline:
-  - at: 2024-05-28T09:00:00Z
-    status: stabilization-pending
-  - at: 2024-05-28T10:00:00Z
-    status: stabilized
-    note: "Restarted the search pods."
-"""
 ID = "2024-05-28-search-is-slow"
 
 
